@@ -128,7 +128,10 @@ class JobClient:
         values = {name: value for name, value in parameters.items() if value not in (None, "")}
         values.setdefault("model", self.settings.default_model)
         if not str(values.get("prompt", "")).strip():
-            raise PluginError("The prompt is empty: describe the image to generate.", "提示词为空：请描述要生成的图片。")
+            raise PluginError(
+                "The prompt is empty: describe the image to generate.",
+                "提示词为空：请描述要生成的图片。",
+            )
         body: dict[str, Any] = {}
         for name, value in submit.body_extra.items():
             put(body, name, value)
@@ -323,7 +326,8 @@ class JobClient:
         all_headers = {self.settings.auth_header: f"{scheme}{self._api_key}", **(headers or {})}
         url = f"{self.base_url}{path}"
         try:
-            return self._session.request(method, url, headers=all_headers, json=json, timeout=self._timeout_for(deadline))
+            timeout = self._timeout_for(deadline)
+            return self._session.request(method, url, headers=all_headers, json=json, timeout=timeout)
         except requests.Timeout as error:
             if not retry_safe and not isinstance(error, requests.ConnectTimeout):
                 raise CannotReachError(
