@@ -1,0 +1,155 @@
+"""The template renders a complete, loadable plugin for every kind of answer.
+
+Strategy: a pairwise matrix over preset x mode x exposed parameters x odd labels, each rendered through
+Copier's API from the working tree. Every rendering is checked statically (YAML parses, Python compiles,
+names and files line up, odd text survives byte for byte, the answers file is clean) and then loaded the way
+Dify does, by the plugin's own `scripts/check.py`: the SDK's models and start-up path (manifest -> provider
+-> tools -> source files -> assets), no silently ignored key, plus the daemon's and marketplace's rules.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PYTHON, ROOT, render, run
+
+ODD = {
+    "plugin_label": 'Qwen "Image": #1 & <v2> 通义',
+    "plugin_label_zh": '通义 "万相"：文生图 #2 & more',
+    "plugin_description": "Images: from 'text' # with \"quotes\" & colons: yes",
+    "plugin_description_zh": "根据文字生成图片：支持 #标签 与 \"引号\"",
+    "provider_label": 'Ali: "Bailian" #1',
+    "provider_label_zh": "阿里云：百炼 #1",
+    "models": [
+        {"id": "Qwen/Qwen-Image:v2", "label": 'Qwen "Image": #1'},
+        {"id": "wan2.2-t2i-flash", "label": "万相 2.2 & Flash"},
+    ],
+}
+ALL_PARAMETERS = ["size", "negative_prompt", "seed", "n", "steps", "guidance"]
+CUSTOM_API = {"api_preset": "custom", "base_url": "https://images.example.org/api/", "models": [{"id": "m1", "label": "M1"}]}
+
+MATRIX = {
+    "modelscope-defaults": {},
+    "modelscope-sync-no-params": {"mode": "sync", "tool_parameters": []},
+    "dashscope-odd-labels": {"api_preset": "dashscope", **ODD},
+    "dashscope-no-params": {"api_preset": "dashscope", "tool_parameters": []},
+    "openai-sync-base64": {"api_preset": "openai_compatible"},
+    "openai-async-all-params": {
+        "api_preset": "openai_compatible",
+        "mode": "async",
+        "tool_parameters": ALL_PARAMETERS,
+        "body_fields": {name: name for name in ["model", "prompt", *ALL_PARAMETERS]},
+        "provider_name": "2d-art",
+    },
+    "custom-async-odd-labels": {**CUSTOM_API, "mode": "async", "tool_parameters": ALL_PARAMETERS, **ODD},
+    "custom-sync-minimal": {**CUSTOM_API, "tool_parameters": [], "plugin_name": "9-lives_", "author": "a-"},
+}
+DIFY_I18N = {"en_US", "zh_Hans", "ja_JP", "pt_BR"}
+
+
+@pytest.fixture(scope="module", params=MATRIX.values(), ids=MATRIX.keys())
+def rendering(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    answers = request.param
+    return render(tmp_path_factory.mktemp("render") / "plugin", **answers), answers
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_yaml_parses_and_python_compiles(rendering: tuple[Path, dict]) -> None:
+    plugin, _ = rendering
+    for path in plugin.rglob("*.yaml"):
+        assert isinstance(load(path), dict), path
+    for path in plugin.rglob("*.py"):
+        ast.parse(path.read_text(encoding="utf-8"), str(path))  # raises on a syntax error
+    assert not list(plugin.rglob("*.jinja")), "a template suffix leaked into the rendering"
+
+
+def test_manifest_provider_tools_and_sources_line_up(rendering: tuple[Path, dict]) -> None:
+    plugin, answers = rendering
+    manifest = load(plugin / "manifest.yaml")
+    assert re.fullmatch(r"[a-z0-9_-]{1,128}", manifest["name"])
+    assert re.fullmatch(r"[a-z0-9_-]{1,64}", manifest["author"])
+    assert re.fullmatch(r"\d{1,4}(\.\d{1,4}){2}", manifest["version"])
+    assert manifest["type"] == "plugin" and manifest["privacy"] == "PRIVACY.md"
+    assert manifest["meta"]["runner"] == {"language": "python", "version": "3.12", "entrypoint": "main"}
+    assert manifest["meta"]["arch"] == ["amd64", "arm64"] and manifest["resource"]["memory"] > 0
+    assert set(manifest["label"]) == DIFY_I18N and set(manifest["description"]) == DIFY_I18N
+    assert (plugin / "_assets" / manifest["icon"]).is_file()
+    (provider_path,) = manifest["plugins"]["tools"]
+    provider = load(plugin / provider_path)
+    assert (plugin / provider["extra"]["python"]["source"]).is_file()
+    assert set(provider["credentials_for_provider"]) == {"api_key", "base_url"}
+    assert provider["credentials_for_provider"]["api_key"]["type"] == "secret-input"
+    for tool_path in provider["tools"]:
+        tool = load(plugin / tool_path)
+        assert (plugin / tool["extra"]["python"]["source"]).is_file()
+        names = [parameter["name"] for parameter in tool["parameters"]]
+        expected = ["prompt", "model", *[p for p in ALL_PARAMETERS if p in answers.get("tool_parameters", names)]]
+        assert names == expected
+        for parameter in tool["parameters"]:
+            assert parameter["form"] in {"llm", "form"} and parameter["label"]["en_US"]
+            assert parameter["human_description"]["en_US"]
+
+
+def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
+    plugin, answers = rendering
+    if "plugin_label" not in answers:
+        pytest.skip("no odd labels in this case")
+    manifest = load(plugin / "manifest.yaml")
+    assert manifest["label"]["en_US"] == answers["plugin_label"]
+    assert manifest["label"]["zh_Hans"] == answers["plugin_label_zh"]
+    assert manifest["description"]["en_US"] == answers["plugin_description"]
+    provider = load(plugin / manifest["plugins"]["tools"][0])
+    assert provider["identity"]["label"] == {
+        "en_US": answers["provider_label"],
+        "zh_Hans": answers["provider_label_zh"],
+        "ja_JP": answers["provider_label"],
+        "pt_BR": answers["provider_label"],
+    }
+    tool = load(plugin / provider["tools"][0])
+    (model,) = [p for p in tool["parameters"] if p["name"] == "model"]
+    assert [(o["value"], o["label"]["en_US"]) for o in model["options"]] == [
+        (m["id"], m["label"]) for m in answers["models"]
+    ]
+    settings = load(plugin / "job_client" / "settings.yaml")
+    assert settings["provider_label"] == answers["provider_label"]
+
+
+def test_answers_file_is_clean_and_locks_created_at(rendering: tuple[Path, dict]) -> None:
+    plugin, _ = rendering
+    answers = load(plugin / ".copier-answers.yml")
+    assert "provider_class" not in answers and "provider_module" not in answers  # computed, never stored
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", answers["created_at"])
+    assert load(plugin / "manifest.yaml")["created_at"] == answers["created_at"]
+    text = (plugin / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert not re.search(r"(api_key|secret|token)\s*:", text)
+
+
+def test_sdk_loads_the_plugin_and_all_rules_pass(rendering: tuple[Path, dict]) -> None:
+    plugin, _ = rendering
+    result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout
+
+
+def test_copy_with_defaults_is_fast(tmp_path: Path) -> None:
+    """`copier copy --defaults` (the CLI, a fresh process each time) takes under 1 s: median of 5 runs."""
+    copier_cli = Path(PYTHON).with_name("copier")
+    timings = []
+    for attempt in range(5):
+        started = time.perf_counter()
+        result = run([str(copier_cli), "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(ROOT),
+                      str(tmp_path / f"p{attempt}")], cwd=tmp_path)
+        timings.append(time.perf_counter() - started)
+        assert result.returncode == 0, result.stderr
+    print(f"copier copy --defaults: median {statistics.median(timings):.3f} s over 5 runs: {timings}")
+    assert statistics.median(timings) < 1.0
