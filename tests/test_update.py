@@ -1,0 +1,320 @@
+"""`copier update` for generated plugins: the life cycle a plugin author goes through after the first copy.
+
+Strategy: the template is released as PEP 440 git tags, and Copier renders and updates from tags, so the test
+builds its own release history. It copies this repository's *current working tree* (tracked files plus
+untracked, non-ignored ones, so uncommitted work is tested too) into a temporary git repository and tags it
+``v1.0.0``. A plugin is rendered from that tag and committed in its own repository; the "user" then edits it
+(a new tool parameter, a README line, a test file of their own). The template changes a few lines the user did
+not touch (plus one README line far from the user's edit, to exercise the 3-way merge) and is tagged
+``v1.1.0``. ``copier.run_update`` must then merge both sides without prompts, conflicts or ``--trust``, record
+the new version, keep the locked ``created_at``, and leave a plugin that still passes its own test suite and
+``scripts/check.py``.
+
+Two further properties keep updates cheap and reviewable: ``copier copy`` needs no ``--trust`` (no tasks,
+Jinja extensions or outside-destination data), and rendering the same answers twice is byte-identical (so an
+update's diff shows only real changes). Copier's user settings are replaced by an empty ``Settings()`` (and
+``COPIER_SETTINGS_PATH`` for the CLI) so that a developer's ``trust:`` list or default answers cannot mask a
+failure. Whenever a question is renamed or re-shaped, add a ``_migrations`` entry and a test here that
+renders the last release and updates to the working tree.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import pytest
+import yaml
+from conftest import PYTHON, ROOT, run
+
+OLD, NEW = "v1.0.0", "v1.1.0"
+ANSWERS = ".copier-answers.yml"
+
+# Commits in the temporary repositories must work on a machine with no git identity configured.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Template Test",
+    "GIT_AUTHOR_EMAIL": "template-test@example.com",
+    "GIT_COMMITTER_NAME": "Template Test",
+    "GIT_COMMITTER_EMAIL": "template-test@example.com",
+}
+# A developer's global git config must not sign, hook or rename branches in the throwaway repositories.
+GIT_SETTINGS = ("commit.gpgsign=false", "tag.gpgsign=false", "init.defaultBranch=main", "core.hooksPath=/dev/null")
+GIT_CONFIG = [arg for setting in GIT_SETTINGS for arg in ("-c", setting)]
+
+# The user's edits and the template's changes; each must survive the update.
+USER_PARAMETER = """\
+  - name: style_hint
+    type: string
+    required: false
+    form: llm
+    label:
+      en_US: Style hint
+      zh_Hans: 风格提示
+    human_description:
+      en_US: A style added by the plugin author after generation.
+      zh_Hans: 插件作者在生成后添加的风格。
+    llm_description: An optional art style, e.g. watercolor.
+"""
+USER_README_LINE = "Maintained by the plugin author: this line was added after `copier copy`."
+USER_TEST = '''\
+"""A test the plugin author added; `copier update` must keep it."""
+
+from pathlib import Path
+
+import yaml
+
+
+def test_style_hint_parameter_is_declared() -> None:
+    tool_file = Path(__file__).resolve().parents[1] / "tools" / "text2image.yaml"
+    tool = yaml.safe_load(tool_file.read_text(encoding="utf-8"))
+    assert "style_hint" in [parameter["name"] for parameter in tool["parameters"]]
+'''
+TEMPLATE_PRIVACY_LINE = "This policy was last reviewed for template release v1.1.0."
+TEMPLATE_SETTINGS_NOTE = " (template v1.1.0)"
+TEMPLATE_README_LINE = "Generated plugins follow the template's releases through `copier update`."
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git with a fixed identity and neutral config; fail the test with git's output on error."""
+    result = run(["git", *GIT_CONFIG, *args], cwd=cwd, timeout=60, env=GIT_ENV)
+    assert result.returncode == 0, f"git {' '.join(args)} failed in {cwd}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--no-verify", "-m", message, cwd=repo)
+
+
+def snapshot_template(dst: Path) -> Path:
+    """A git repository holding this repo's working tree as it is now, committed once (no tag yet)."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for rel in filter(None, listing.split("\0")):
+        src = ROOT / rel
+        if not src.is_file():  # deleted in the working tree but still in the index
+            continue
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target, follow_symlinks=False)
+    git("init", "-q", cwd=dst)
+    commit_all(dst, "template snapshot")
+    return dst
+
+
+def extend_line(path: Path, anchor: str, suffix: str) -> None:
+    """Append suffix to the end of the first line that starts with anchor (fails loudly if it moved)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = next((i for i, line in enumerate(lines) if line.startswith(anchor)), None)
+    assert index is not None, f"{path} has no line starting with {anchor!r}: update this test"
+    lines[index] += suffix
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def append_after(path: Path, anchor: str, addition: str) -> None:
+    """Insert addition right after the first line that starts with anchor (fails loudly if it moved)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next((i for i, line in enumerate(lines) if line.startswith(anchor)), None)
+    assert index is not None, f"{path} has no line starting with {anchor!r}: update this test"
+    lines.insert(index + 1, addition)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def insert_before(path: Path, anchor: str, addition: str) -> None:
+    """Insert addition right before the first line equal to anchor (fails loudly if it moved)."""
+    text = path.read_text(encoding="utf-8")
+    assert f"\n{anchor}\n" in text, f"{path} has no line {anchor!r}: update this test"
+    path.write_text(text.replace(f"\n{anchor}\n", f"\n{addition}{anchor}\n", 1), encoding="utf-8")
+
+
+def read_answers(plugin: Path) -> dict:
+    return yaml.safe_load((plugin / ANSWERS).read_text(encoding="utf-8"))
+
+
+def tree_files(root: Path) -> list[Path]:
+    """Every file below root except git's own."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts)
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    template: Path
+    plugin: Path
+    answers_before: dict
+    answers_after: dict
+    changed_files: set[str]  # `git status` of the plugin right after the update
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as a git repository tagged v1.0.0 (the fixture that updates it adds v1.1.0 later)."""
+    repo = snapshot_template(tmp_path_factory.mktemp("template") / "repo")
+    git("tag", OLD, cwd=repo)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def round_trip(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> RoundTrip:
+    """Render v1.0.0, commit, edit as a user, release v1.1.0 of the template, update. Runs once per module."""
+    plugin = tmp_path_factory.mktemp("plugin") / "qwen_text2image"
+    copier.run_copy(
+        str(template_repo), plugin, defaults=True, vcs_ref=OLD, quiet=True, unsafe=False, settings=copier.Settings()
+    )
+    git("init", "-q", cwd=plugin)
+    commit_all(plugin, "Generate from template v1.0.0")
+    answers_before = read_answers(plugin)
+
+    # The user's edits, committed: update refuses a dirty repository.
+    insert_before(plugin / "tools" / "text2image.yaml", "extra:", USER_PARAMETER)
+    readme = plugin / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + f"\n{USER_README_LINE}\n", encoding="utf-8")
+    (plugin / "tests").mkdir(exist_ok=True)
+    (plugin / "tests" / "test_user_style_hint.py").write_text(USER_TEST, encoding="utf-8")
+    commit_all(plugin, "User edits")
+
+    # The next template release changes lines the user did not touch.
+    tpl = template_repo / "template"
+    privacy = tpl / "PRIVACY.md.jinja"
+    privacy.write_text(privacy.read_text(encoding="utf-8") + f"\n{TEMPLATE_PRIVACY_LINE}\n", encoding="utf-8")
+    # The line rendered from a mapping answer: the merge only applies if re-rendering it from the answers
+    # file gives the same text as the first copy (key order kept), otherwise this hunk conflicts.
+    extend_line(tpl / "job_client" / "settings.yaml.jinja", "  body_fields:", TEMPLATE_SETTINGS_NOTE)
+    # Same file as the user's README edit but far from it: a true 3-way merge, still conflict-free.
+    append_after(tpl / "README.md.jinja", "{{ plugin_description }}", f"\n{TEMPLATE_README_LINE}\n")
+    commit_all(template_repo, "Template release v1.1.0")
+    git("tag", NEW, cwd=template_repo)
+
+    # No vcs_ref: Copier picks the newest PEP 440 tag, as it does for users.
+    copier.run_update(plugin, defaults=True, overwrite=True, quiet=True, unsafe=False, settings=copier.Settings())
+    status = git("status", "--porcelain", "--untracked-files=all", cwd=plugin)
+    changed = {line[3:] for line in status.splitlines()}
+    return RoundTrip(template_repo, plugin, answers_before, read_answers(plugin), changed)
+
+
+def test_update_keeps_user_edits(round_trip: RoundTrip) -> None:
+    plugin = round_trip.plugin
+    tool = yaml.safe_load((plugin / "tools" / "text2image.yaml").read_text(encoding="utf-8"))
+    names = [parameter["name"] for parameter in tool["parameters"]]
+    assert names[-1] == "style_hint" and {"prompt", "model"} <= set(names)
+    assert USER_README_LINE in (plugin / "README.md").read_text(encoding="utf-8")
+    assert (plugin / "tests" / "test_user_style_hint.py").read_text(encoding="utf-8") == USER_TEST
+
+
+def test_update_applies_template_changes(round_trip: RoundTrip) -> None:
+    plugin = round_trip.plugin
+    assert TEMPLATE_PRIVACY_LINE in (plugin / "PRIVACY.md").read_text(encoding="utf-8")
+    settings_lines = (plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8").splitlines()
+    body_fields = next(line for line in settings_lines if line.startswith("  body_fields:"))
+    assert body_fields.endswith(TEMPLATE_SETTINGS_NOTE)
+    assert TEMPLATE_README_LINE in (plugin / "README.md").read_text(encoding="utf-8")
+    # Still the user's key order (model, prompt, ...), as rendered by the first copy.
+    assert list(yaml.safe_load("\n".join(settings_lines))["submit"]["body_fields"])[:2] == ["model", "prompt"]
+
+
+def test_update_changes_only_what_changed(round_trip: RoundTrip) -> None:
+    # Anything else in the diff would be churn the user has to review (unstable rendering, moved files).
+    assert round_trip.changed_files == {"PRIVACY.md", "README.md", "job_client/settings.yaml", ANSWERS}
+
+
+def test_update_leaves_no_conflicts(round_trip: RoundTrip) -> None:
+    files = tree_files(round_trip.plugin)
+    assert not [p for p in files if p.suffix == ".rej" or p.name.endswith(".orig")]
+    marked = [p for p in files if b"<<<<<<<" in p.read_bytes() or b">>>>>>>" in p.read_bytes()]
+    assert not marked, f"conflict markers in {marked}"
+
+
+def test_update_records_version_and_keeps_created_at(round_trip: RoundTrip) -> None:
+    before, after = round_trip.answers_before, round_trip.answers_after
+    assert before["_commit"] == OLD and after["_commit"] == NEW
+    assert after["created_at"] == before["created_at"]
+    # Nothing else in the answers moved: the update replayed exactly what was chosen.
+    assert {k: v for k, v in after.items() if k != "_commit"} == {k: v for k, v in before.items() if k != "_commit"}
+
+
+def test_update_reports_nothing_left_to_do(round_trip: RoundTrip) -> None:
+    result = run(
+        [PYTHON, "-m", "copier", "check-update", str(round_trip.plugin)],
+        cwd=round_trip.plugin,
+        timeout=60,
+        env={"COPIER_SETTINGS_PATH": str(round_trip.plugin / "no-settings.yml")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "up-to-date" in (result.stdout + result.stderr)
+
+
+@pytest.mark.slow
+def test_updated_plugin_passes_its_own_tests(round_trip: RoundTrip) -> None:
+    # -rA lists every passed test, so the user's own test is seen to run (the plugin's pytest.ini adds -q).
+    result = run([PYTHON, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"], cwd=round_trip.plugin, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "test_user_style_hint.py::test_style_hint_parameter_is_declared" in result.stdout
+
+
+@pytest.mark.slow
+def test_updated_plugin_passes_check(round_trip: RoundTrip) -> None:
+    assert (round_trip.plugin / "scripts" / "check.py").is_file(), "the template ships no scripts/check.py"
+    result = run([PYTHON, "scripts/check.py"], cwd=round_trip.plugin, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_copy_needs_no_trust(template_repo: Path, tmp_path: Path) -> None:
+    # The CLI, exactly as the README tells users to run it; Copier exits 4 when a template needs --trust.
+    dst = tmp_path / "cli"
+    result = run(
+        [PYTHON, "-m", "copier", "copy", "--defaults", "--quiet", "--vcs-ref", OLD, str(template_repo), str(dst)],
+        cwd=tmp_path,
+        timeout=120,
+        env={"COPIER_SETTINGS_PATH": str(tmp_path / "none.yml")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (dst / "manifest.yaml").is_file()
+    # The API too, with unsafe=False spelled out: it raises UnsafeTemplateError otherwise.
+    copier.run_copy(
+        str(template_repo),
+        tmp_path / "api",
+        defaults=True,
+        vcs_ref=OLD,
+        quiet=True,
+        unsafe=False,
+        settings=copier.Settings(),
+    )
+
+
+def test_same_answers_render_byte_identical(template_repo: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    copier.run_copy(str(template_repo), first, defaults=True, vcs_ref=OLD, quiet=True, settings=copier.Settings())
+    # Only created_at is time-dependent; replaying it is what the answers file does on update and recopy.
+    created_at = read_answers(first)["created_at"]
+    copier.run_copy(
+        str(template_repo),
+        second,
+        data={"created_at": created_at},
+        defaults=True,
+        vcs_ref=OLD,
+        quiet=True,
+        settings=copier.Settings(),
+    )
+    names = [p.relative_to(first) for p in tree_files(first)]
+    assert names == [p.relative_to(second) for p in tree_files(second)]
+    _, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
+    assert not mismatch and not errors, f"differs between two renderings: {mismatch + errors}"
+
+
+def test_recopy_reproduces_the_rendering(template_repo: Path, tmp_path: Path) -> None:
+    plugin = tmp_path / "plugin"
+    copier.run_copy(str(template_repo), plugin, defaults=True, vcs_ref=OLD, quiet=True, settings=copier.Settings())
+    git("init", "-q", cwd=plugin)
+    commit_all(plugin, "Generate")
+    # recopy re-renders from the answers file alone (created_at included); the tree must not move.
+    copier.run_recopy(
+        plugin, defaults=True, overwrite=True, vcs_ref=OLD, quiet=True, unsafe=False, settings=copier.Settings()
+    )
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=plugin) == ""
