@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import email.utils
 import logging
 import re
@@ -241,10 +242,10 @@ class JobClient:
             items.extend(value if isinstance(value, list) else [value])
         items = [item for item in items if isinstance(item, str) and item.strip()]
         if not items:
+            task = f" {task_id}" if task_id else ""
             raise NoResultsError(
-                f"The task {task_id or ''} succeeded but returned no result at '{result.field}': "
-                f"{self._snippet(payload)}".replace("task  ", "task "),
-                f"任务 {task_id or ''} 已成功，但 '{result.field}' 中没有结果：{self._snippet(payload)}",
+                f"The task{task} succeeded but returned no result at '{result.field}': {self._snippet(payload)}",
+                f"任务{task} 已成功，但 '{result.field}' 中没有结果：{self._snippet(payload)}",
             )
         files: list[MediaFile] = []
         oversized: list[OversizedResult] = []
@@ -272,12 +273,12 @@ class JobClient:
                     )
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
-                    return self._oversized(url, index, declared)
+                    return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
                 chunks, size = [], 0
                 for chunk in response.iter_content(DOWNLOAD_CHUNK):
                     size += len(chunk)
                     if size > cap:
-                        return self._oversized(url, index, size)
+                        return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
                     chunks.append(chunk)
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         except requests.RequestException as error:
@@ -304,9 +305,9 @@ class JobClient:
         cap = self.settings.result.max_bytes
         if len(data) > cap:
             raise ResultDownloadError(
-                f"Result {index} is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB cap, and the API "
+                f"Result {index} is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.3g} MB cap, and the API "
                 "returned no URL to link instead.",
-                f"第 {index} 个结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.0f} MB 上限，且接口未返回可用链接。",
+                f"第 {index} 个结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.3g} MB 上限，且接口未返回可用链接。",
             )
         mime_type = sniff_mime_type(data) or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
@@ -363,8 +364,14 @@ class JobClient:
         try:
             return max(0.0, float(value))
         except ValueError:
+            pass
+        try:  # the HTTP-date form; a garbled header must not crash the job
             parsed = email.utils.parsedate_to_datetime(value)
-            return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        except (TypeError, ValueError):
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return max(0.0, parsed.timestamp() - time.time())
 
     def _retry_delay(self, response: requests.Response, attempt: int) -> float:
         return self._retry_after(response) or min(8.0, 0.5 * 2**attempt)
@@ -390,10 +397,16 @@ class JobClient:
         except ValueError:
             reason = None
         detail = self._redact(str(reason)) if reason else self._snippet(response.text)
-        if status in (401, 403):
+        if status == 401:
             return InvalidApiKeyError(
-                f"{label} rejected the API key while {english} (HTTP {status}): {detail}. Check the API key.",
-                f"{chinese}时 {label} 拒绝了 API Key（HTTP {status}）：{detail}。请检查 API Key。",
+                f"{label} says the API key is invalid (HTTP 401 while {english}): {detail}. Check the API key.",
+                f"{chinese}时 {label} 认为 API Key 无效（HTTP 401）：{detail}。请检查 API Key。",
+            )
+        if status == 403:
+            return InvalidApiKeyError(
+                f"{label} refused the request (HTTP 403 while {english}): {detail}. Check that the API key is "
+                "valid and allowed to use this model.",
+                f"{chinese}时 {label} 拒绝了请求（HTTP 403）：{detail}。请检查 API Key 是否有效、是否有权使用该模型。",
             )
         if status == 429:
             return RateLimitedError(
@@ -421,11 +434,10 @@ class JobClient:
             f"（max_wait {self.settings.max_wait:.0f} 秒）。请稍后重试。",
         )
 
-    def _oversized(self, url: str, index: int, size: int) -> OversizedResult:
+    def _oversized(self, url: str, index: int, size: str) -> OversizedResult:
         cap = self.settings.result.max_bytes
         return OversizedResult(
-            url, f"Result {index} is larger than the {cap / 1e6:.0f} MB file cap ({size / 1e6:.1f} MB so far); "
-            "returned as a link instead."
+            url, f"Result {index} is larger than the {cap / 1e6:.3g} MB file cap ({size}); returned as a link instead."
         )
 
     def _file_stem(self, task_id: str | None, index: int) -> str:

@@ -18,7 +18,9 @@ class Text2ImageTool(Tool):
         for media in result.files:
             yield self.create_blob_message(media.data, meta={"mime_type": media.mime_type, "filename": media.filename})
         for link in result.oversized:
-            yield self.create_image_message(link.url)
+            # A link, not an image message: Dify would download an image message's URL into its own storage,
+            # which is what the size cap avoids (and fails where there is no conversation).
+            yield self.create_link_message(link.url)
         yield self.create_json_message(
             {
                 "task_id": result.task_id,
