@@ -44,7 +44,7 @@ TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
-INTEGER_PARAMETERS = frozenset({"seed", "n", "steps"})
+INTEGER_PARAMETERS = frozenset({"seed", "n", "steps", "duration"})
 DOWNLOAD_CHUNK = 64 * 1024
 
 
@@ -76,6 +76,15 @@ class JobResult:
     status_requests: int = 0
 
 
+@dataclass(frozen=True)
+class TaskProgress:
+    """What one status request found: the provider's status, and the results once the task succeeded."""
+
+    task_id: str
+    status: str
+    result: JobResult | None = None
+
+
 class JobClient:
     """One generation job against one provider; create one per tool invocation."""
 
@@ -96,6 +105,11 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
+        """A client for the credentials Dify stores for the provider: api_key and an optional base_url."""
+        return cls(settings, str(credentials.get("api_key") or ""), credentials.get("base_url") or None)
 
     # ── public API ─────────────────────────────────────────────────────────────
     def check_credentials(self) -> None:
@@ -123,6 +137,49 @@ class JobClient:
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests)
 
+    def submit_job(self, parameters: Mapping[str, Any]) -> tuple[str, str]:
+        """Start an asynchronous job and return (task id, model) at once, without waiting for it."""
+        self._check_key_shape()
+        if self.settings.mode != "async":
+            raise PluginError(
+                "This API answers synchronously; there is no task to submit.",
+                "该接口为同步接口，没有可提交的任务。",
+            )
+        body, model = self.build_body(parameters)
+        payload = self._submit(body, self._clock() + self.settings.request_timeout)
+        task_id = self._task_id(payload)
+        logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
+        return task_id, model
+
+    def check_task(self, task_id: str) -> TaskProgress:
+        """One status request (a transient failure is retried briefly); the results if the task is done."""
+        self._check_key_shape()
+        task_id = task_id.strip()
+        if not task_id:
+            raise PluginError("The task id is empty.", "任务 ID 为空。")
+        started = self._clock()
+        deadline = started + self.settings.request_timeout
+        path = self.settings.poll.path.replace("{task_id}", task_id)
+        for attempt in range(1, 4):
+            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
+            self._status_requests += 1
+            if response.status_code not in TRANSIENT_STATUSES or attempt == 3:
+                break
+            wait = self._retry_delay(response, attempt)
+            if self._clock() + wait >= deadline:
+                break
+            self._sleep(wait)
+        if response.status_code >= 400:
+            raise self._http_error(response, "checking the task status", "查询任务状态")
+        payload = self._json(response, "the status response", "任务状态响应")
+        status = self._task_status(payload, task_id)
+        if status not in self.settings.poll.success:
+            return TaskProgress(task_id, status)
+        files, oversized = self._collect_results(payload, task_id)
+        model = str(find_first(payload, ["model", "output.model"]) or "")
+        result = JobResult(task_id, model, files, oversized, self._clock() - started, self._status_requests)
+        return TaskProgress(task_id, status, result)
+
     def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         """The JSON request body: tool parameters placed where body_fields says; empty values are left out."""
         submit = self.settings.submit
@@ -130,8 +187,8 @@ class JobClient:
         values.setdefault("model", self.settings.default_model)
         if not str(values.get("prompt", "")).strip():
             raise PluginError(
-                "The prompt is empty: describe the image to generate.",
-                "提示词为空：请描述要生成的图片。",
+                "The prompt is empty: describe what to generate.",
+                "提示词为空：请描述要生成的内容。",
             )
         body: dict[str, Any] = {}
         for name, value in submit.body_extra.items():
@@ -142,6 +199,8 @@ class JobClient:
                 continue
             if name in INTEGER_PARAMETERS and isinstance(value, float) and value.is_integer():
                 value = int(value)  # Dify sends numbers as floats
+            elif name in INTEGER_PARAMETERS and isinstance(value, str) and value.strip().isdigit():
+                value = int(value)  # select options are strings
             if name == "size" and isinstance(value, str):
                 value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
             put(body, target, value)
@@ -216,24 +275,30 @@ class JobClient:
                 raise self._http_error(response, "checking the task status", "查询任务状态")
             transient_failures = 0
             payload = self._json(response, "the status response", "任务状态响应")
-            status = find_first(payload, [poll.status_field])
-            if status is None:
-                raise BadResponseError(
-                    f"The status response of task {task_id} has no '{poll.status_field}': {self._snippet(payload)}",
-                    f"任务 {task_id} 的状态响应中没有 '{poll.status_field}'：{self._snippet(payload)}",
-                )
-            status = str(status)
+            status = self._task_status(payload, task_id)
             if status in poll.success:
                 return payload
-            if status in poll.failure:
-                reason = find_first(payload, self.settings.error_fields) or self._snippet(payload)
-                raise TaskFailedError(
-                    f"{self.settings.provider_label} task {task_id} ended with {status}: {self._redact(str(reason))}",
-                    f"{self.settings.provider_label} 任务 {task_id} 失败（{status}）：{self._redact(str(reason))}",
-                )
             waited = self._clock() - started
             logger.info("task %s is %s after %.1f s", task_id, status, waited)
             delay = self._retry_after(response) or self.next_poll_delay(waited)
+
+    def _task_status(self, payload: Any, task_id: str) -> str:
+        """The task's status; raises when it failed or when the response has no status at all."""
+        poll = self.settings.poll
+        status = find_first(payload, [poll.status_field])
+        if status is None:
+            raise BadResponseError(
+                f"The status response of task {task_id} has no '{poll.status_field}': {self._snippet(payload)}",
+                f"任务 {task_id} 的状态响应中没有 '{poll.status_field}'：{self._snippet(payload)}",
+            )
+        status = str(status)
+        if status in poll.failure:
+            reason = find_first(payload, self.settings.error_fields) or self._snippet(payload)
+            raise TaskFailedError(
+                f"{self.settings.provider_label} task {task_id} ended with {status}: {self._redact(str(reason))}",
+                f"{self.settings.provider_label} 任务 {task_id} 失败（{status}）：{self._redact(str(reason))}",
+            )
+        return status
 
     def _collect_results(self, payload: Any, task_id: str | None) -> tuple[list[MediaFile], list[OversizedResult]]:
         result = self.settings.result
@@ -283,8 +348,7 @@ class JobClient:
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         except requests.RequestException as error:
             raise ResultDownloadError(
-                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: "
-                f"{type(error).__name__}.",
+                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {type(error).__name__}.",
                 f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{type(error).__name__}。",
             ) from None
         data = b"".join(chunks)

@@ -62,7 +62,7 @@ def test_success_yields_the_served_bytes_as_a_blob_then_a_summary(start_fake: St
     assert blob.meta == {"mime_type": "image/jpeg", "filename": expected_name}
     assert summary.message.json_object["task_id"] == (job.id if IS_ASYNC else None)
     assert summary.message.json_object["files"][0]["bytes"] == len(job.images[0])
-    assert text.message.text == f"Generated 1 image(s) with {SETTINGS.default_model}."
+    assert text.message.text == f"Generated 1 image with {SETTINGS.default_model}."
 
 
 @requires_tool_parameter("n")
@@ -105,7 +105,7 @@ def test_image_over_the_cap_is_a_link_with_one_line_saying_why(start_fake: Start
     assert link.message.text == f"{fake.origin}/files/{fake.jobs[0].file_names[0]}"
     (text,) = of_type(messages, MessageType.TEXT)
     generated, reason = text.message.text.split(". ", 1)
-    assert generated == f"Generated 1 image(s) with {SETTINGS.default_model}"
+    assert generated == f"Generated 1 image with {SETTINGS.default_model}"
     assert reason.startswith("Result 1 is larger than the") and reason.endswith("returned as a link instead.")
     assert "\n" not in text.message.text
 
