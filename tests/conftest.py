@@ -24,7 +24,9 @@ def render(dst: Path, **data: Any) -> Path:
     return dst
 
 
-def run(args: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run a command, capturing its output as text."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)

@@ -11,9 +11,7 @@ from conftest import EXAMPLES, PYTHON, ROOT, run
 
 def test_every_answers_file_has_its_example() -> None:
     answers_files = sorted(EXAMPLES.glob("*.yml"))
-    assert [path.stem for path in answers_files] == sorted(
-        path.name for path in EXAMPLES.iterdir() if path.is_dir()
-    )
+    assert [path.stem for path in answers_files] == sorted(path.name for path in EXAMPLES.iterdir() if path.is_dir())
     assert {"qwen_text2image", "siliconflow_images"} <= {path.stem for path in answers_files}
 
 

@@ -23,8 +23,12 @@ BAD_ANSWERS = {
     '"langgenius" in the author': ({"author": "langgenius"}, 'must not contain "dify" or "langgenius"'),
     "1.0 as version": ({"plugin_version": "1.0"}, "plugin_version '1.0' is invalid: use three numbers x.y.z"),
     "four-part version": ({"plugin_version": "1.0.0.1"}, "plugin_version '1.0.0.1' is invalid"),
+    "Chinese in the English label": ({"plugin_label": "通义文生图"}, "plugin_label is the English text"),
     "empty label": ({"plugin_label": "  "}, "plugin_label must be 1-1023 characters"),
-    "repo on an unknown host": ({"repo_url": "https://example.com/a/b"}, "repo_url 'https://example.com/a/b' is invalid"),
+    "repo on an unknown host": (
+        {"repo_url": "https://example.com/a/b"},
+        "repo_url 'https://example.com/a/b' is invalid",
+    ),
     "contact not an e-mail": ({"contact_email": "me"}, "contact_email 'me' is not an e-mail address"),
     "URL without scheme": ({"base_url": "api.example.com/v1"}, "base_url 'api.example.com/v1' is invalid"),
     "ftp URL": ({"base_url": "ftp://api.example.com"}, "use an http:// or https:// URL"),
@@ -53,6 +57,37 @@ BAD_ANSWERS = {
     "malformed result path": ({"result_field": "data[*"}, "result_field 'data[*' must be a dotted path"),
     "key prefix with symbols": ({"api_key_prefix": "ms-!"}, "api_key_prefix 'ms-!' is invalid"),
     "size cap over 30 MB": ({"max_result_mb": 100}, "max_result_mb must be between 1 and 30"),
+    "no tool at all": ({"tools": []}, "choose at least one tool"),
+    "video on a preset without a video API": (
+        {"tools": ["text2video"]},
+        "the modelscope preset has no verified video API",
+    ),
+    "video on a synchronous API": (
+        {
+            "api_preset": "custom",
+            "base_url": "https://x.example.org",
+            "tools": ["text2video"],
+            "mode": "sync",
+            "video_models": [{"id": "v", "label": "V"}],
+        },
+        "text2video needs an asynchronous API",
+    ),
+    "edit fields without the image": (
+        {"tools": ["image_edit"], "edit_body_fields": {"model": "model", "prompt": "prompt"}},
+        "edit_body_fields must map at least `model`, `prompt`, `image`",
+    ),
+    "edit model list empty": (
+        {"tools": ["image_edit"], "edit_models": []},
+        "edit_models must be a non-empty YAML list",
+    ),
+    "video duration not whole seconds": (
+        {"api_preset": "dashscope", "tools": ["text2video"], "video_durations": [2.5]},
+        "every video duration must be a whole number of seconds",
+    ),
+    "input image cap over 20 MB": (
+        {"tools": ["image_edit"], "max_input_mb": 50},
+        "max_input_mb must be between 1 and 20",
+    ),
 }
 
 
@@ -84,7 +119,9 @@ def test_edge_answers_are_accepted(tmp_path: Path, answers: dict) -> None:
 
 def test_every_question_has_help_and_asked_when_gated_ones_have_defaults() -> None:
     questions = {
-        name: spec for name, spec in yaml.safe_load((ROOT / "copier.yml").read_text()).items() if not name.startswith("_")
+        name: spec
+        for name, spec in yaml.safe_load((ROOT / "copier.yml").read_text()).items()
+        if not name.startswith("_")
     }
     for name, spec in questions.items():
         if spec.get("when") is False:

@@ -21,10 +21,10 @@ import yaml
 from conftest import PYTHON, ROOT, render, run
 
 ODD = {
-    "plugin_label": 'Qwen "Image": #1 & <v2> 通义',
+    "plugin_label": 'Qwen "Image": #1 & <v2> {tongyi}',
     "plugin_label_zh": '通义 "万相"：文生图 #2 & more',
     "plugin_description": "Images: from 'text' # with \"quotes\" & colons: yes",
-    "plugin_description_zh": "根据文字生成图片：支持 #标签 与 \"引号\"",
+    "plugin_description_zh": '根据文字生成图片：支持 #标签 与 "引号"',
     "provider_label": 'Ali: "Bailian" #1',
     "provider_label_zh": "阿里云：百炼 #1",
     "models": [
@@ -33,7 +33,11 @@ ODD = {
     ],
 }
 ALL_PARAMETERS = ["size", "negative_prompt", "seed", "n", "steps", "guidance"]
-CUSTOM_API = {"api_preset": "custom", "base_url": "https://images.example.org/api/", "models": [{"id": "m1", "label": "M1"}]}
+CUSTOM_API = {
+    "api_preset": "custom",
+    "base_url": "https://images.example.org/api/",
+    "models": [{"id": "m1", "label": "M1"}],
+}
 
 MATRIX = {
     "modelscope-defaults": {},
@@ -50,6 +54,26 @@ MATRIX = {
     },
     "custom-async-odd-labels": {**CUSTOM_API, "mode": "async", "tool_parameters": ALL_PARAMETERS, **ODD},
     "custom-sync-minimal": {**CUSTOM_API, "tool_parameters": [], "plugin_name": "9-lives_", "author": "a-"},
+    "modelscope-image-and-edit": {"tools": ["text2image", "image_edit"]},
+    "dashscope-all-tools-odd-labels": {
+        "api_preset": "dashscope",
+        "tools": ["text2image", "image_edit", "text2video"],
+        **ODD,
+    },
+    "dashscope-video-only": {"api_preset": "dashscope", "tools": ["text2video"]},
+    "openai-edit-only-url-input": {"api_preset": "openai_compatible", "tools": ["image_edit"], "image_input": "url"},
+    "custom-async-all-tools": {
+        **CUSTOM_API,
+        "mode": "async",
+        "tools": ["text2image", "image_edit", "text2video"],
+        "edit_models": [{"id": "e1", "label": "E1"}],
+        "video_models": [{"id": "v1", "label": "V1"}],
+    },
+}
+TOOL_FILES = {
+    "text2image": ["text2image"],
+    "image_edit": ["image_edit"],
+    "text2video": ["text2video", "video_submit", "video_query"],
 }
 DIFY_I18N = {"en_US", "zh_Hans", "ja_JP", "pt_BR"}
 
@@ -89,15 +113,23 @@ def test_manifest_provider_tools_and_sources_line_up(rendering: tuple[Path, dict
     assert (plugin / provider["extra"]["python"]["source"]).is_file()
     assert set(provider["credentials_for_provider"]) == {"api_key", "base_url"}
     assert provider["credentials_for_provider"]["api_key"]["type"] == "secret-input"
+    chosen = answers.get("tools", ["text2image"])
+    expected_tools = [name for tool in TOOL_FILES if tool in chosen for name in TOOL_FILES[tool]]
+    assert provider["tools"] == [f"tools/{name}.yaml" for name in expected_tools]
+    rendered = sorted(path.stem for path in (plugin / "tools").glob("*.yaml"))
+    assert rendered == sorted(expected_tools), "a tool that was not chosen was rendered, or one is missing"
     for tool_path in provider["tools"]:
         tool = load(plugin / tool_path)
         assert (plugin / tool["extra"]["python"]["source"]).is_file()
         names = [parameter["name"] for parameter in tool["parameters"]]
-        expected = ["prompt", "model", *[p for p in ALL_PARAMETERS if p in answers.get("tool_parameters", names)]]
-        assert names == expected
+        if tool_path == "tools/text2image.yaml":
+            expected = ["prompt", "model", *[p for p in ALL_PARAMETERS if p in answers.get("tool_parameters", names)]]
+            assert names == expected
         for parameter in tool["parameters"]:
             assert parameter["form"] in {"llm", "form"} and parameter["label"]["en_US"]
             assert parameter["human_description"]["en_US"]
+    requirements = (plugin / "requirements.txt").read_text(encoding="utf-8")
+    assert ("Pillow" in requirements) == ("image_edit" in chosen)
 
 
 def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
@@ -115,7 +147,7 @@ def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
         "ja_JP": answers["provider_label"],
         "pt_BR": answers["provider_label"],
     }
-    tool = load(plugin / provider["tools"][0])
+    tool = load(plugin / "tools" / "text2image.yaml")
     (model,) = [p for p in tool["parameters"] if p["name"] == "model"]
     assert [(o["value"], o["label"]["en_US"]) for o in model["options"]] == [
         (m["id"], m["label"]) for m in answers["models"]
@@ -147,8 +179,19 @@ def test_copy_with_defaults_is_fast(tmp_path: Path) -> None:
     timings = []
     for attempt in range(5):
         started = time.perf_counter()
-        result = run([str(copier_cli), "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(ROOT),
-                      str(tmp_path / f"p{attempt}")], cwd=tmp_path)
+        result = run(
+            [
+                str(copier_cli),
+                "copy",
+                "--defaults",
+                "--quiet",
+                "--vcs-ref",
+                "HEAD",
+                str(ROOT),
+                str(tmp_path / f"p{attempt}"),
+            ],
+            cwd=tmp_path,
+        )
         timings.append(time.perf_counter() - started)
         assert result.returncode == 0, result.stderr
     print(f"copier copy --defaults: median {statistics.median(timings):.3f} s over 5 runs: {timings}")
