@@ -62,10 +62,13 @@ def build_chatflow(plugin_dir: Path, identifier: str) -> dict[str, Any]:
     # Form parameters are fixed per node (their defaults); LLM parameters are filled per run.
     configurations: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
+    query_bound = False
     for parameter in tool["parameters"]:
         name = parameter["name"]
-        if name == "prompt":
+        if parameter["form"] == "llm" and parameter["type"] == "string" and not query_bound:
+            # The user's message fills the first text the model would fill: the prompt.
             parameters[name] = {"type": "mixed", "value": "{{#sys.query#}}"}
+            query_bound = True
         elif parameter["form"] == "llm":
             parameters[name] = {"type": "mixed", "value": ""}
         else:

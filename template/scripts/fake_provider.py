@@ -1,9 +1,12 @@
 """A local fake of the provider's API, built from this plugin's own ``job_client/settings.yaml``.
 
 It answers at the paths and in the JSON layout the settings name (submit, status, results, errors, the
-credential check), so the same fake serves any preset: asynchronous (ModelScope, DashScope) or synchronous,
-URL or base64 results. It also serves the result files itself, the way a CDN would (``/files/<name>``, no key).
-Standard library only; it listens on 127.0.0.1 on a free port and starts in milliseconds.
+credential check), so the same fake serves any preset and any tool: asynchronous (ModelScope, DashScope) or
+synchronous, URL or base64 results, images or videos. Build it from one tool's settings
+(``FakeProvider(load_settings(tool="text2video"))``) to fake that tool's API. It also serves the result files
+itself, the way a CDN would (``/files/<name>``, no key), and input files the way Dify's file service would
+(``add_file`` -> ``/inputs/<name>``). Standard library only; it listens on 127.0.0.1 on a free port and starts
+in milliseconds.
 
     from fake_provider import FakeProvider, Reply, Scenario
 
@@ -11,9 +14,12 @@ Standard library only; it listens on 127.0.0.1 on a free port and starts in mill
         client = JobClient(settings, fake.api_key, fake.base_url)   # or credentials=fake.credentials
         ...
         fake.requests_of("poll")      # what the plugin sent, with monotonic timestamps
-        fake.jobs[0].images           # the exact bytes served for the first job
+        fake.jobs[0].images           # the exact bytes served for the first job (images or videos)
+        fake.jobs[0].body             # the exact JSON body of its submit request
 
-Run it alone to point a plugin at it by hand: ``python scripts/fake_provider.py [--job-seconds 3]``.
+Results are JPEG images, or tiny MP4-like files (an ``ftyp`` and an ``mdat`` box) when the settings describe a
+video API (``Scenario(media=...)`` overrides the guess). Run it alone to point a plugin at it by hand:
+``python scripts/fake_provider.py [--tool text2video] [--job-seconds 3]``.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ SAMPLE_JPEG = base64.b64decode(
 )
 
 Outcome = Literal["success", "failed", "never", "empty"]
-RequestKind = Literal["submit", "poll", "validate", "file", "other"]
+Media = Literal["image", "video"]
+RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
 
 
 def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
@@ -69,6 +76,31 @@ def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
         comment = label.encode("utf-8")[:60_000]
         data = data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
     return data + b"\0" * max(0, min_size - len(data))
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    """One ISO base media file box: 32-bit size (header included), 4-character type, payload."""
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+# The ``ftyp`` box every MP4 starts with: major brand isom, minor version 0x200, four compatible brands.
+SAMPLE_FTYP = _box(b"ftyp", b"isom" + (0x200).to_bytes(4, "big") + b"isomiso2avc1mp41")
+
+
+def sample_mp4(label: str = "", min_size: int = 0) -> bytes:
+    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box holding ``label``, padded to min_size.
+
+    Enough for what the plugin does with a video (sniff ``ftyp`` at bytes 4-8, pass the bytes on unchanged);
+    it has no ``moov`` box, so players will not play it.
+    """
+    payload = label.encode("utf-8")
+    payload += b"\0" * max(0, min_size - len(SAMPLE_FTYP) - 8 - len(payload))
+    return SAMPLE_FTYP + _box(b"mdat", payload)
+
+
+def guess_media(settings: Settings) -> Media:
+    """What the settings' API returns: video when its file prefix or result field says so, else images."""
+    return "video" if "video" in f"{settings.file_prefix} {settings.result.field}".lower() else "image"
 
 
 @dataclass(frozen=True)
@@ -97,12 +129,13 @@ class Scenario:
     job_seconds: float = 0.0  # from the submit until the job is finished (sync: the submit answers then)
     outcome: Outcome = "success"  # failed: failure_reason at the first error field; never: stays pending
     failure_reason: str = "The prompt was rejected by content moderation."
-    images: int | None = None  # images per job; None: the request's `n` (read through body_fields), else 1
-    image_bytes: bytes | None = None  # None: sample_jpeg() labelled with the job, so every image is unique
+    images: int | None = None  # results per job; None: the request's `n` (read through body_fields), else 1
+    image_bytes: bytes | None = None  # every result's bytes; None: a sample labelled with the job (all unique)
     submit_replies: list[Reply] = field(default_factory=list)  # served first, one per submit request
     poll_replies: list[Reply] = field(default_factory=list)  # served first, one per status request
     image_status: int = 200  # e.g. 404: every result URL answers that status
     omit_task_id: bool = False  # the submit answer lacks the task id
+    media: Media | None = None  # what the samples are (JPEG or MP4); None: guess_media(settings)
 
 
 @dataclass(frozen=True)
@@ -119,8 +152,8 @@ class RecordedRequest:
 class Job:
     id: str
     prompt: str
-    body: dict[str, Any]
-    images: list[bytes]  # exactly the bytes served (as files or as base64)
+    body: dict[str, Any]  # the submit request's JSON body, as received
+    images: list[bytes]  # exactly the bytes served (as files or as base64); videos too, despite the name
     file_names: list[str]  # where the images are served: /files/<name>
     submitted_at: float
     done_at: float
@@ -180,9 +213,11 @@ class FakeProvider:
         self.settings = settings or load_settings()
         self.scenario = scenario or Scenario()
         self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
+        self.media: Media = self.scenario.media or guess_media(self.settings)
         self.jobs: list[Job] = []
         self._requests: list[RecordedRequest] = []
         self._files: dict[str, bytes] = {}
+        self._inputs: dict[str, tuple[int, bytes, str]] = {}
         self._replies = {
             "submit": collections.deque(self.scenario.submit_replies),
             "poll": collections.deque(self.scenario.poll_replies),
@@ -244,6 +279,20 @@ class FakeProvider:
     def requests_of(self, kind: RequestKind) -> list[RecordedRequest]:
         return [request for request in self.requests if request.kind == kind]
 
+    # ── input files (what Dify's file service serves to an editing tool) ─────────
+    def add_file(self, name: str, data: bytes, *, status: int = 200, content_type: str | None = None) -> str:
+        """Serve ``data`` at ``/inputs/<name>`` without any key, as Dify serves an uploaded file; returns its URL.
+
+        ``status`` other than 200 makes the URL answer that status instead (e.g. 404 for a FILES_URL Dify
+        itself cannot resolve); ``content_type`` defaults to the sniffed type of ``data``.
+        """
+        if "/" in name or not name:
+            raise ValueError(f"input file name {name!r} must be a plain file name")
+        kind = content_type or sniff_mime_type(data) or "application/octet-stream"
+        with self._lock:
+            self._inputs[name] = (status, data, kind)
+        return f"{self.origin}/inputs/{name}"
+
     # ── behaviour (called by the handler threads) ──────────────────────────────
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -257,6 +306,8 @@ class FakeProvider:
     def _kind(self, method: str, path: str) -> tuple[RequestKind, str]:
         if path.startswith("/files/"):
             return "file", path
+        if path.startswith("/inputs/"):
+            return "input", path
         if not path.startswith(self._prefix):
             return "other", path
         api_path = path[len(self._prefix) :]
@@ -298,6 +349,8 @@ class FakeProvider:
         self._record(RecordedRequest(kind, method, path, headers, body, time.monotonic()))
         if kind == "file":
             return self._file(path.removeprefix("/files/"))
+        if kind == "input":
+            return self._input(path.removeprefix("/inputs/"))
         if kind == "other":
             return self._error(404, f"No route for {method} {path}")
         if not self._authorized(headers):
@@ -324,6 +377,10 @@ class FakeProvider:
             return self._error(400, f"Missing or wrong header(s): {', '.join(missing)}")
         if not isinstance(body, dict):
             return self._error(400, "The request body must be a JSON object.")
+        image_field = self.settings.submit.body_fields.get("image")
+        if image_field and not any(isinstance(value, str) and value for value in find_all(body, image_field)):
+            # An editing API refuses a request without its input image, as real ones do.
+            return self._error(400, f"Missing input image at '{image_field}'.")
         job = self._new_job(body)
         if self.settings.mode == "sync":
             # A synchronous API holds the request open until the job is done.
@@ -364,10 +421,11 @@ class FakeProvider:
         if self.scenario.outcome == "empty":
             count = 0
         now = time.monotonic()
+        sample = sample_mp4 if self.media == "video" else sample_jpeg
         with self._lock:
             job_id = f"fake-task-{len(self.jobs) + 1}"
             images = [
-                self.scenario.image_bytes or sample_jpeg(f"{job_id} image {index} prompt {prompt}")
+                self.scenario.image_bytes or sample(f"{job_id} {self.media} {index} prompt {prompt}")
                 for index in range(1, count + 1)
             ]
             names = [
@@ -383,7 +441,10 @@ class FakeProvider:
             values = [base64.b64encode(data).decode("ascii") for data in job.images]
         else:
             values = [f"{self.origin}/files/{name}" for name in job.file_names]
-        return results_at(self.settings.result.field, values)
+        path = self.settings.result.field
+        if self.media == "video" and len(values) == 1 and "[" not in path:
+            return document_at(path, values[0])  # a video API names one file: {"output": {"video_url": "..."}}
+        return results_at(path, values)
 
     def _file(self, name: str) -> tuple[int, dict[str, str], bytes]:
         data = self._files.get(name)
@@ -392,6 +453,16 @@ class FakeProvider:
         if self.scenario.image_status != 200:
             return self.scenario.image_status, {"Content-Type": "text/plain"}, b"gone"
         return 200, {"Content-Type": sniff_mime_type(data) or "application/octet-stream"}, data
+
+    def _input(self, name: str) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            found = self._inputs.get(name)
+        if found is None:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        status, data, content_type = found
+        if status != 200:
+            return status, {"Content-Type": "text/plain"}, f"HTTP {status} (scripted by the fake provider)".encode()
+        return 200, {"Content-Type": content_type}, data
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -431,10 +502,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a fake of this plugin's provider API on 127.0.0.1.")
+    parser.add_argument("--tool", default="text2image", help="fake this tool's API (a tools.<name> settings section)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="time from submit to finished job")
     parser.add_argument("--outcome", choices=["success", "failed", "never", "empty"], default="success")
     args = parser.parse_args()
-    with FakeProvider(scenario=Scenario(job_seconds=args.job_seconds, outcome=args.outcome)) as fake:
+    scenario = Scenario(job_seconds=args.job_seconds, outcome=args.outcome)
+    with FakeProvider(load_settings(tool=args.tool), scenario) as fake:
         print(f"{fake.settings.provider_label} fake at {fake.base_url}  api_key={fake.api_key}  (Ctrl-C stops)")
         try:
             while True:
