@@ -454,6 +454,18 @@ RULE_CASES = [
         "ERROR tools/broken.py:1: syntax error: invalid syntax (marketplace rule)",
         id="python-syntax",
     ),
+    # the job client's API description
+    pytest.param(
+        write("README.md", "# Plugin\n\n<<<<<<< before updating\nold\n=======\nnew\n>>>>>>> after updating\n"),
+        "ERROR README.md:3: unresolved merge conflict marker (resolve the `copier update`) (project rule)",
+        id="merge-conflict-marker",
+    ),
+    pytest.param(
+        in_yaml("job_client/settings.yaml", lambda s: s["result"].update(kind="uri")),
+        "ERROR job_client/settings.yaml: settings.yaml: result.kind must be 'url' or 'base64', not 'uri' "
+        "(project rule)",
+        id="job-settings",
+    ),
 ]
 
 

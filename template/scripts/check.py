@@ -796,6 +796,41 @@ def check_python_syntax(tree: PluginTree, report: Report) -> None:
             report.error(path, f"cannot be compiled: {error}", MARKETPLACE)
 
 
+CONFLICT_MARKER = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+JOB_SETTINGS = "job_client/settings.yaml"
+
+
+def check_conflict_markers(tree: PluginTree, report: Report) -> None:
+    """A `copier update` that could not merge leaves markers; such a file would ship broken."""
+    for path in tree.files:
+        text = tree.read_text(path)
+        match = CONFLICT_MARKER.search(text) if text is not None else None
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            report.error(f"{path}:{line}", "unresolved merge conflict marker (resolve the `copier update`)", PROJECT)
+
+
+def check_job_settings(tree: PluginTree, report: Report) -> None:
+    """The API description the job client reads at every call: loaded for each tool it describes."""
+    if not tree.is_packed(JOB_SETTINGS) or not tree.is_packed("job_client/settings.py"):
+        return
+    raw = load_yaml(tree, JOB_SETTINGS, report, PROJECT)
+    if raw is None:
+        return
+    tools = ["text2image", *sorted(raw.get("tools") or {})]
+    with plugin_runtime(tree.root):
+        try:
+            settings_module = importlib.import_module("job_client.settings")
+        except Exception as error:  # noqa: BLE001 (any import failure is the finding)
+            report.error("job_client/settings.py", f"cannot be imported: {describe(error, tree.root)}", PROJECT)
+            return
+        for tool in tools:
+            try:
+                settings_module.load_settings(tree.root / JOB_SETTINGS, tool=tool)
+            except (ValueError, TypeError) as error:
+                report.error(JOB_SETTINGS, str(error), PROJECT)
+
+
 # ── SDK: models, ignored keys, start-up ─────────────────────────────────────────────────────────
 
 
@@ -1136,6 +1171,7 @@ def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
     check_packed_files(tree, report)
     check_secrets(tree, report)
     check_python_syntax(tree, report)
+    check_conflict_markers(tree, report)
     check_readme(tree, report)
     check_requirements(tree, report)
     if manifest is None:
@@ -1146,7 +1182,8 @@ def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
     entries = [(path, tree.read_bytes(path)) for path in tree.files]
     report.identifier = unique_identifier(read_identity(manifest), compute_checksum(entries))
     if not skip_sdk:
-        check_with_sdk(tree, manifest, report)
+        check_with_sdk(tree, manifest, report)  # first: dify_plugin must be imported before requests
+    check_job_settings(tree, report)
 
 
 def check(target: Path, *, skip_sdk: bool = False) -> Report:
