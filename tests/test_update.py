@@ -29,6 +29,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+
 from conftest import PYTHON, ROOT, run
 
 OLD, NEW = "v1.0.0", "v1.1.0"
