@@ -1,0 +1,51 @@
+"""Smoke test of the benchmark runner: ``run.py --quick --runs 1`` writes (and prints) a table with every section.
+
+Slow (about 30 s: real sleeps, worker processes, copier renders); run it with
+``pytest benchmarks/test_benchmarks.py`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().with_name("run.py")
+
+
+@pytest.mark.slow
+def test_quick_run_writes_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    completed = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--runs", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    table = out.read_text(encoding="utf-8")
+    assert completed.stdout.strip() == table.strip()  # printed as well as written
+    for expected in (
+        "# Benchmarks: generated plugin vs. seed plugin",
+        "--quick",
+        "| CPU |",
+        "| SDK | dify_plugin ",
+        "## Summary of the targets (generated plugin)",
+        "## 1. Time to result against job duration",
+        "## 2. Delivery cost per image",
+        "## 3. Render and packaging",
+        "| 3 s | generated plugin (JobClient) |",
+        "**Schedule sweep (prediction, not a measurement).**",
+        "| 60 s | seed (sleep 5 s, then poll) |",
+        "| 1328x1328 JPEG (",
+        "| 2048x2048 PNG (",
+        "Render: `copier copy --defaults` (CLI)",
+        "scripts/package.py",
+    ):
+        assert expected in table, f"missing from the table: {expected!r}"
+    assert "failed" not in table, table
+    # The generated plugin always delivers the served bytes, whatever the timings on this machine.
+    assert table.count("identical (sha256)") == 2, table
