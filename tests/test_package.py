@@ -395,6 +395,14 @@ def test_output_dir_option(small_plugin: Path, tmp_path: Path, capsys: pytest.Ca
     assert capsys.readouterr().out.splitlines()[0] == f"package: {tmp_path / 'out' / 'demo-0.0.1.difypkg'}"
 
 
+def test_no_chatflow_when_the_manifest_declares_no_tool(
+    small_plugin: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert package.main(["--output-dir", str(tmp_path / "out"), str(small_plugin)]) == 0
+    assert "chatflow: none (the manifest declares no tool provider)" in capsys.readouterr().out
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["demo-0.0.1.difypkg"]
+
+
 def test_use_dify_cli_runs_dify_plugin_package(
     small_plugin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -142,8 +142,19 @@ def build_chatflow(plugin_dir: Path, identifier: str) -> dict[str, Any]:
     }
 
 
-def write_chatflow(plugin_dir: Path, identifier: str, output: Path) -> Path:
-    """Write the chatflow DSL to output (YAML, as Dify exports it) and return the path."""
+def declares_tool(plugin_dir: Path) -> bool:
+    """True when the manifest names a tool provider, the only kind of plugin a chatflow can call."""
+    plugins = _load(plugin_dir / "manifest.yaml").get("plugins") or {}
+    return bool(plugins.get("tools"))
+
+
+def write_chatflow(plugin_dir: Path, identifier: str, output: Path) -> Path | None:
+    """Write the chatflow DSL to output (YAML, as Dify exports it) and return the path.
+
+    Returns None, writing nothing, when the manifest declares no tool provider.
+    """
+    if not declares_tool(plugin_dir):
+        return None
     output.parent.mkdir(parents=True, exist_ok=True)
     dsl = build_chatflow(plugin_dir, identifier)
     output.write_text(yaml.safe_dump(dsl, allow_unicode=True, sort_keys=False), encoding="utf-8")

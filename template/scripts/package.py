@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"package: {info.path}")
     print(f"identifier: {info.identifier}")
     print(f"files: {len(info.files)} ({info.total_bytes:,} bytes uncompressed)")
-    print(f"chatflow: {chatflow}")
+    print(f"chatflow: {chatflow or 'none (the manifest declares no tool provider)'}")
     return 0
 
 
