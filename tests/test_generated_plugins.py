@@ -1,10 +1,13 @@
 """Every kind of rendering passes its own offline suite: fake provider, Dify glue and the daemon's stdio protocol.
 
 Strategy: render the template from the working tree with a preset's answers, then run ``python -m pytest -q``
-inside the rendering, the command its README gives users. The rendered suite reads its own settings and skips
-what cannot apply (no task in a synchronous API, no URL for base64 results), so the same tests must pass for
-asynchronous URL results (ModelScope), nested bodies and paths (DashScope), synchronous base64 (OpenAI) and
-synchronous URLs with few tool parameters (SiliconFlow's answers). Its output is shown when it fails.
+inside the rendering, the command its README gives users. The rendered suite reads its own settings and tools
+and skips what cannot apply (a tool that was not chosen, no task in a synchronous API, no URL for base64
+results), so the same tests must pass for asynchronous URL results (ModelScope, with image editing), nested
+bodies and paths with all three tools (DashScope), video only (DashScope), synchronous base64 (OpenAI, text to
+image and edit only) and synchronous URLs with few tool parameters (SiliconFlow's answers). The JUnit report
+proves that each chosen tool's tests really ran and each other tool's were skipped. Its output is shown when
+it fails.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
+
 from conftest import EXAMPLES, PYTHON, render, run
 
 # Each rendered suite should stay near 30 s; twice that means something is waiting on a timeout.
@@ -31,10 +35,33 @@ def siliconflow_answers() -> dict[str, Any]:
 
 RENDERINGS = {
     "modelscope-async-urls": {},
+    "modelscope-async-urls-edit": {"tools": ["text2image", "image_edit"]},
     "dashscope-async-nested": {"api_preset": "dashscope"},
+    "dashscope-all-tools": {"api_preset": "dashscope", "tools": ["text2image", "image_edit", "text2video"]},
+    "dashscope-video-only": {"api_preset": "dashscope", "tools": ["text2video"]},
     "openai-sync-base64": {"api_preset": "openai_compatible"},
+    "openai-sync-base64-edit-only": {"api_preset": "openai_compatible", "tools": ["image_edit"]},
     "siliconflow-sync-urls-one-parameter": siliconflow_answers(),
 }
+# How a rendered suite names a job tool's tests: its own test module, or the tool's parametrize id.
+TOOL_TESTS = {
+    "text2image": ("tests.test_dify_glue", "[text2image]"),
+    "image_edit": ("tests.test_image_edit", "[image_edit]"),
+    "text2video": ("tests.test_video_tools", "[text2video]"),
+}
+
+
+def tool_outcomes(suite: ElementTree.Element, tool: str) -> tuple[int, int]:
+    """(passed, skipped) among the rendered suite's tests of one tool."""
+    module, test_id = TOOL_TESTS[tool]
+    passed = skipped = 0
+    for case in suite.iter("testcase"):
+        if case.get("classname") == module or test_id in case.get("name", ""):
+            if case.find("skipped") is not None:
+                skipped += 1
+            elif case.find("failure") is None and case.find("error") is None:
+                passed += 1
+    return passed, skipped
 
 
 @pytest.mark.slow
@@ -56,4 +83,10 @@ def test_rendered_plugin_passes_its_own_suite(tmp_path: Path, answers: dict[str,
     settings = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
     if settings["mode"] == "sync":  # async-only cases are skipped, and say why
         assert "synchronous API: there is no task id or status request" in output, output
-
+    chosen = answers.get("tools", ["text2image"])
+    for tool in TOOL_TESTS:
+        passed, skipped = tool_outcomes(suite, tool)
+        if tool in chosen:  # the chosen tool's tests ran (the credential check in test_dify_glue runs anyway)
+            assert passed >= 8, f"only {passed} {tool} tests passed:\n{output}"
+        else:  # the others were skipped, saying why, instead of failing on missing files
+            assert skipped >= 8 and f"this rendering has no {tool} tool" in output, output

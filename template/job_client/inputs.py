@@ -67,11 +67,20 @@ def checked_image(data: bytes, limits: ImageInputSettings) -> tuple[bytes, str]:
         if len(data) > limits.max_bytes:
             raise _too_large(len(data), limits) from None
         return data, mime_type
-    with Image.open(io.BytesIO(data)) as image:
-        width, height = image.size
-        if len(data) <= limits.max_bytes and max(width, height) <= limits.max_side:
-            return data, mime_type
-        return _shrink(image, limits, len(data))
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if len(data) <= limits.max_bytes and max(width, height) <= limits.max_side:
+                return data, mime_type
+            return _shrink(image, limits, len(data))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        # Pillow's errors for truncated or corrupt files, and for absurd pixel counts.
+        raise PluginError(
+            f"The input {mime_type.removeprefix('image/').upper()} file could not be read as an image "
+            f"({type(error).__name__}); upload it again or use another file.",
+            f"输入的 {mime_type.removeprefix('image/').upper()} 文件无法作为图片读取（{type(error).__name__}）；"
+            "请重新上传或换一个文件。",
+        ) from None
 
 
 def _shrink(image: PillowImage, limits: ImageInputSettings, original_size: int) -> tuple[bytes, str]:
@@ -106,6 +115,14 @@ def data_uri(data: bytes, mime_type: str) -> str:
 
 def image_for_provider(url: str, limits: ImageInputSettings, timeout: float) -> str:
     """What goes into the request: the checked image as a data URI, or the Dify file URL itself."""
+    if not url.lower().startswith(("http://", "https://")):
+        # Dify gives tools a path such as /files/... when its FILES_URL is not set: usable by no one.
+        raise PluginError(
+            f"The input image's URL is not absolute ({url[:60]}): set FILES_URL (and INTERNAL_FILES_URL) in "
+            "Dify's .env so that plugins can read uploaded files.",
+            f"输入图片的 URL 不是完整地址（{url[:60]}）：请在 Dify 的 .env 中设置 FILES_URL（以及 "
+            "INTERNAL_FILES_URL），以便插件读取上传的文件。",
+        )
     if limits.transport == "url":
         return url
     data, mime_type = checked_image(fetch_input(url, timeout), limits)

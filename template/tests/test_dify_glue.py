@@ -1,16 +1,17 @@
-"""The Dify glue: the tool's messages and the provider's credential check, with the real SDK and no daemon.
+"""The Dify glue: the text-to-image tool's messages and the provider's credential check, with the real SDK.
 
 Strategy: build the tool as the SDK does (``Text2ImageTool.from_credentials``, dify-sdk notes §4) with the fake
 provider's URL as the base_url credential, iterate ``tool.invoke(...)`` and assert the exact messages Dify would
 store: one blob per image (bytes identical to what the fake served, mime type and file name in meta), a JSON
 summary and at most one text line; failures must raise (so Dify marks the node failed) with the client's message.
-Polling is sped up by pointing the glue at quick settings (the use_settings fixture).
+Polling is sped up by pointing the glue at quick settings (the quick_glue fixture). The text-to-image cases skip
+themselves in renderings without that tool; the credential check runs in every rendering (the other tools' glue
+is tested in test_image_edit.py and test_video_tools.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,24 +27,20 @@ from support import (
     closed_port_url,
     dify_parameters,
     provider_class,
+    requires_tool,
     requires_tool_parameter,
+    tool_class,
 )
 
 from job_client.errors import InvalidApiKeyError, PluginError, ResultDownloadError
-from job_client.settings import Settings
-from tools.text2image import Text2ImageTool
 
 MessageType = ToolInvokeMessage.MessageType
-UseSettings = Callable[[Settings], None]
-
-
-@pytest.fixture(autouse=True)
-def quick_glue(use_settings: UseSettings, quick_settings: Settings) -> None:
-    use_settings(quick_settings)
+pytestmark = pytest.mark.usefixtures("quick_glue")
+requires_text2image = requires_tool("text2image")
 
 
 def invoke(fake: FakeProvider, credentials: dict[str, str] | None = None, **parameters: Any) -> list[ToolInvokeMessage]:
-    tool = Text2ImageTool.from_credentials(credentials or fake.credentials, user_id="u")
+    tool = tool_class("text2image").from_credentials(credentials or fake.credentials, user_id="u")
     return list(tool.invoke(dify_parameters(**parameters)))
 
 
@@ -51,6 +48,7 @@ def of_type(messages: list[ToolInvokeMessage], message_type: MessageType) -> lis
     return [message for message in messages if message.type == message_type]
 
 
+@requires_text2image
 def test_success_yields_the_served_bytes_as_a_blob_then_a_summary(start_fake: StartFake) -> None:
     fake = start_fake()
     messages = invoke(fake)
@@ -65,6 +63,7 @@ def test_success_yields_the_served_bytes_as_a_blob_then_a_summary(start_fake: St
     assert text.message.text == f"Generated 1 image with {SETTINGS.default_model}."
 
 
+@requires_text2image
 @requires_tool_parameter("n")
 def test_two_images_give_two_blobs_and_one_text_line(start_fake: StartFake) -> None:
     fake = start_fake()
@@ -75,6 +74,7 @@ def test_two_images_give_two_blobs_and_one_text_line(start_fake: StartFake) -> N
     assert len(of_type(messages, MessageType.TEXT)) == 1
 
 
+@requires_text2image
 def test_failure_raises_so_dify_marks_the_node_failed(start_fake: StartFake) -> None:
     fake = start_fake(outcome="failed")
     with pytest.raises(PluginError) as caught:
@@ -83,6 +83,7 @@ def test_failure_raises_so_dify_marks_the_node_failed(start_fake: StartFake) -> 
     assert "\n" in str(caught.value)  # English, then Chinese
 
 
+@requires_text2image
 def test_rejected_key_raises_without_the_key(start_fake: StartFake) -> None:
     fake = start_fake()
     wrong = {**fake.credentials, "api_key": f"{SETTINGS.api_key_prefix}wrong-key-9876543210"}
@@ -92,6 +93,7 @@ def test_rejected_key_raises_without_the_key(start_fake: StartFake) -> None:
     assert wrong["api_key"] not in str(caught.value)
 
 
+@requires_text2image
 def test_image_over_the_cap_is_a_link_with_one_line_saying_why(start_fake: StartFake) -> None:
     # The rendering's real cap (quick settings change polling only), with an image one byte above it.
     fake = start_fake(image_bytes=sample_jpeg(min_size=SETTINGS.result.max_bytes + 1))
@@ -110,11 +112,12 @@ def test_image_over_the_cap_is_a_link_with_one_line_saying_why(start_fake: Start
     assert "\n" not in text.message.text
 
 
+@requires_text2image
 def test_concurrent_invocations_each_get_their_own_images(start_fake: StartFake) -> None:
     fake = start_fake(job_seconds=0.5)
     prompts = [f"picture number {index}" for index in range(4)]
     # from_credentials installs a signal handler: it must run in the main thread; invoking may not.
-    tools = [Text2ImageTool.from_credentials(fake.credentials, user_id=f"u{index}") for index in range(4)]
+    tools = [tool_class("text2image").from_credentials(fake.credentials, user_id=f"u{index}") for index in range(4)]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda tool, prompt: list(tool.invoke(dify_parameters(prompt=prompt))), tools, prompts))
@@ -151,6 +154,7 @@ def test_unreachable_base_url_fails_the_check_naming_the_host() -> None:
     assert f"Cannot reach {url.removeprefix('http://')}" in str(caught.value)
 
 
+@requires_text2image
 def test_base_url_credential_with_a_trailing_slash_works(start_fake: StartFake) -> None:
     fake = start_fake()
     messages = invoke(fake, credentials={**fake.credentials, "base_url": fake.base_url + "/ "})

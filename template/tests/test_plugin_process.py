@@ -4,7 +4,10 @@ Strategy: one plugin process for the module (start-up costs about a second), sta
 in its own process group. Each test writes one request line (dify-sdk notes §3.2) whose base_url credential
 points at a fresh fake provider, then reads stdout events (JSON objects separated by blank lines) until the
 session's ``end``, reassembling ``blob_chunk`` messages by id and sequence as Dify's API does. The plugin never
-exits on stdin EOF, so the fixture kills its process group.
+exits on stdin EOF, so the fixture kills its process group. The plugin reads its own settings.yaml (no quick
+polling here), so each async job costs the real first poll delay. Every rendered tool gets one run over the
+protocol: text2image, image_edit with a file parameter dict as the daemon sends it, one-shot text2video, and
+video_submit then video_query; tools this rendering lacks are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -27,7 +30,21 @@ from typing import Any
 
 import pytest
 from fake_provider import FakeProvider, Scenario, sample_jpeg
-from support import IS_ASYNC, PLUGIN_ROOT, PROVIDER_NAME, SETTINGS, TOOL_NAME, dify_parameters
+from support import (
+    INPUT_JPEG,
+    JOB_TOOLS,
+    PLUGIN_ROOT,
+    PROVIDER_NAME,
+    SETTINGS,
+    dify_file,
+    has_tool,
+    requires_tool,
+    settings_for,
+    tool_parameters,
+)
+
+from job_client.inputs import data_uri
+from job_client.paths import find_all
 
 STARTUP_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 20.0
@@ -153,19 +170,26 @@ def plugin() -> Iterator[PluginProcess]:
         process.kill()
 
 
-def invoke_request(credentials: dict[str, str], **parameters: Any) -> dict[str, Any]:
+def invoke_request(credentials: dict[str, str], tool: str = "text2image", **parameters: Any) -> dict[str, Any]:
+    """An invoke_tool request with the tool's form defaults, then ``parameters`` (video_query gets only those)."""
+    defaults = tool_parameters(tool) if tool != "video_query" else {}
     return {
         "type": "tool",
         "action": "invoke_tool",
         "user_id": "u",
         "provider": PROVIDER_NAME,
-        "tool": TOOL_NAME,
+        "tool": tool,
         "credentials": credentials,
         "credential_type": "api-key",
-        "tool_parameters": dify_parameters(**parameters),
+        "tool_parameters": {**defaults, **parameters},
     }
 
 
+def stream_types(session: Session) -> list[str]:
+    return [message["type"] for message in session.messages]
+
+
+@requires_tool("text2image")
 def test_a_3_second_job_arrives_as_the_served_bytes_within_half_a_second(plugin: PluginProcess) -> None:
     # 50 kB: several 8 KiB chunks on the wire, so reassembly is really exercised.
     scenario = Scenario(job_seconds=3.0, image_bytes=sample_jpeg("through the daemon protocol", min_size=50_000))
@@ -180,17 +204,78 @@ def test_a_3_second_job_arrives_as_the_served_bytes_within_half_a_second(plugin:
     assert blob.completed_at - session.sent_at <= 3.5
     # Progress goes to the daemon's log; the tool's own output is the file, a JSON summary and one text line.
     assert [message["type"] for message in session.messages] == ["json", "text"]
-    if IS_ASYNC:
+    if SETTINGS.mode == "async":
         assert any(job.id in line for line in session.logs)
 
 
 def test_a_failing_request_ends_with_a_session_error_carrying_the_plugins_message(plugin: PluginProcess) -> None:
-    with FakeProvider(SETTINGS, Scenario(outcome="failed")) as fake:
-        session = plugin.request(invoke_request(fake.credentials))
+    # The first job tool of this rendering: the SDK reports any tool's exception the same way.
+    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
+    settings = settings_for(tool)
+    with FakeProvider(settings, Scenario(outcome="failed")) as fake:
+        parameters = {}
+        if tool == "image_edit":
+            parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+        session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
     assert session.blobs == [] and session.messages == []
     (error,) = session.errors
-    assert error["error_type"] == ("TaskFailedError" if IS_ASYNC else "ProviderHttpError")
+    assert error["error_type"] == ("TaskFailedError" if settings.mode == "async" else "ProviderHttpError")
     assert fake.scenario.failure_reason in error["message"]
+
+
+@requires_tool("image_edit")
+def test_image_edit_with_a_file_parameter_returns_the_edited_image(plugin: PluginProcess) -> None:
+    settings = settings_for("image_edit")
+    with FakeProvider(settings) as fake:
+        url = fake.add_file("cat.jpg", INPUT_JPEG)
+        # The file parameter exactly as the daemon sends it; the SDK turns it into a File before _invoke.
+        session = plugin.request(invoke_request(fake.credentials, "image_edit", image=dify_file(url, INPUT_JPEG)))
+    assert session.errors == []
+    (blob,) = session.blobs
+    (job,) = fake.jobs
+    assert blob.data == job.images[0]
+    assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].startswith(settings.file_prefix + "-")
+    assert stream_types(session) == ["json", "text"]
+    expected = data_uri(INPUT_JPEG, "image/jpeg") if settings.image_input.transport == "data_uri" else url
+    assert find_all(job.body, settings.submit.body_fields["image"]) == [expected]
+
+
+@requires_tool("text2video")
+def test_one_shot_text2video_returns_an_mp4_blob(plugin: PluginProcess) -> None:
+    with FakeProvider(settings_for("text2video")) as fake:
+        session = plugin.request(invoke_request(fake.credentials, "text2video"))
+    assert session.errors == []
+    (blob,) = session.blobs
+    (job,) = fake.jobs
+    assert blob.data == job.images[0] and blob.data[4:8] == b"ftyp"
+    assert blob.meta["mime_type"] == "video/mp4" and blob.meta["filename"].endswith(f"-{job.id}-1.mp4")
+    assert stream_types(session) == ["json", "text"]  # never an image message for a video
+
+
+@requires_tool("text2video")
+def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) -> None:
+    job_seconds = 0.5
+    with FakeProvider(settings_for("text2video"), Scenario(job_seconds=job_seconds)) as fake:
+        submitted = plugin.request(invoke_request(fake.credentials, "video_submit"))
+        (job,) = fake.jobs
+        pending = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        time.sleep(max(0.0, job.done_at - time.monotonic()))
+        done = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        kinds = [request.kind for request in fake.requests]
+    assert submitted.errors == [] and submitted.blobs == []
+    variable = submitted.messages[0]
+    assert variable["type"] == "variable"
+    assert (variable["message"]["variable_name"], variable["message"]["variable_value"]) == ("task_id", job.id)
+    assert stream_types(submitted) == ["variable", "json", "text"]
+    assert pending.errors == [] and pending.blobs == []
+    assert stream_types(pending) == ["variable", "json", "text"]
+    assert pending.messages[0]["message"]["variable_name"] == "status"
+    assert pending.messages[1]["message"]["json_object"]["done"] is False
+    assert done.errors == []
+    (blob,) = done.blobs
+    assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
+    assert stream_types(done) == ["json", "text"]
+    assert kinds == ["submit", "poll", "poll", "file"]  # submit never waits; each query is one status request
 
 
 def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
