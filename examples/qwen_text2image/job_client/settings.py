@@ -48,6 +48,15 @@ class ResultSettings:
 
 
 @dataclass(frozen=True)
+class ImageInputSettings:
+    """How an input image (image editing) is sent: inline as a data URI, or as the Dify file's own URL."""
+
+    transport: Literal["data_uri", "url"] = "data_uri"
+    max_bytes: int = 10_000_000
+    max_side: int = 4096
+
+
+@dataclass(frozen=True)
 class Settings:
     provider_label: str
     mode: Literal["sync", "async"]
@@ -64,6 +73,16 @@ class Settings:
     max_wait: float = 240.0
     request_timeout: float = 30.0
     file_prefix: str = "image"
+    image_input: ImageInputSettings = field(default_factory=ImageInputSettings)
+
+
+SECTIONS: dict[str, type] = {
+    "submit": SubmitSettings,
+    "poll": PollSettings,
+    "result": ResultSettings,
+    "image_input": ImageInputSettings,
+}
+BASE_TOOL = "text2image"
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -75,7 +94,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
     values = {}
     for name, value in data.items():
-        nested = {"submit": SubmitSettings, "poll": PollSettings, "result": ResultSettings}.get(name)
+        nested = SECTIONS.get(name)
         if nested is not None and cls is Settings:
             value = _build(nested, value, f"{where}.{name}")
         elif isinstance(value, list):
@@ -87,15 +106,40 @@ def _build(cls: type, data: Any, where: str) -> Any:
         raise ValueError(f"{where}: {error}") from None
 
 
-def load_settings(path: Path = SETTINGS_FILE) -> Settings:
-    """Read and check settings.yaml; raises ValueError naming the bad key."""
+def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
+    """The top-level settings with the tool's overrides applied (a section's keys replace the base's keys)."""
+    overrides = data.pop("tools", None) or {}
+    if tool == BASE_TOOL and tool not in overrides:
+        return data
+    if tool not in overrides:
+        raise ValueError(f"{where}: no `tools.{tool}` section; known: {', '.join(sorted(overrides)) or 'none'}")
+    merged = dict(data)
+    for key, value in overrides[tool].items():
+        if key in SECTIONS and isinstance(value, dict):
+            merged[key] = {**(data.get(key) or {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path = SETTINGS_FILE, tool: str = BASE_TOOL) -> Settings:
+    """Read and check settings.yaml for one tool; raises ValueError naming the bad key.
+
+    The top-level sections describe the provider and its text-to-image API; `tools.<name>` holds what another
+    tool (image_edit, text2video) does differently.
+    """
     with path.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
-    settings = _build(Settings, data, path.name)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name}: expected a mapping")
+    where = path.name if tool == BASE_TOOL else f"{path.name} (tools.{tool})"
+    settings = _build(Settings, _for_tool(data, tool, path.name), where)
     if settings.mode not in ("sync", "async"):
         raise ValueError(f"{path.name}: mode must be 'sync' or 'async', not {settings.mode!r}")
     if settings.result.kind not in ("url", "base64"):
         raise ValueError(f"{path.name}: result.kind must be 'url' or 'base64', not {settings.result.kind!r}")
     if settings.mode == "async" and "{task_id}" not in settings.poll.path:
         raise ValueError(f"{path.name}: poll.path must contain {{task_id}}")
+    if settings.image_input.transport not in ("data_uri", "url"):
+        raise ValueError(f"{path.name}: image_input.transport must be 'data_uri' or 'url'")
     return settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import email.utils
 import logging
 import re
@@ -43,7 +44,7 @@ TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
-INTEGER_PARAMETERS = frozenset({"seed", "n", "steps"})
+INTEGER_PARAMETERS = frozenset({"seed", "n", "steps", "duration"})
 DOWNLOAD_CHUNK = 64 * 1024
 
 
@@ -75,6 +76,15 @@ class JobResult:
     status_requests: int = 0
 
 
+@dataclass(frozen=True)
+class TaskProgress:
+    """What one status request found: the provider's status, and the results once the task succeeded."""
+
+    task_id: str
+    status: str
+    result: JobResult | None = None
+
+
 class JobClient:
     """One generation job against one provider; create one per tool invocation."""
 
@@ -95,6 +105,11 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
+        """A client for the credentials Dify stores for the provider: api_key and an optional base_url."""
+        return cls(settings, str(credentials.get("api_key") or ""), credentials.get("base_url") or None)
 
     # ── public API ─────────────────────────────────────────────────────────────
     def check_credentials(self) -> None:
@@ -122,6 +137,49 @@ class JobClient:
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests)
 
+    def submit_job(self, parameters: Mapping[str, Any]) -> tuple[str, str]:
+        """Start an asynchronous job and return (task id, model) at once, without waiting for it."""
+        self._check_key_shape()
+        if self.settings.mode != "async":
+            raise PluginError(
+                "This API answers synchronously; there is no task to submit.",
+                "该接口为同步接口，没有可提交的任务。",
+            )
+        body, model = self.build_body(parameters)
+        payload = self._submit(body, self._clock() + self.settings.request_timeout)
+        task_id = self._task_id(payload)
+        logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
+        return task_id, model
+
+    def check_task(self, task_id: str) -> TaskProgress:
+        """One status request (a transient failure is retried briefly); the results if the task is done."""
+        self._check_key_shape()
+        task_id = task_id.strip()
+        if not task_id:
+            raise PluginError("The task id is empty.", "任务 ID 为空。")
+        started = self._clock()
+        deadline = started + self.settings.request_timeout
+        path = self.settings.poll.path.replace("{task_id}", task_id)
+        for attempt in range(1, 4):
+            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
+            self._status_requests += 1
+            if response.status_code not in TRANSIENT_STATUSES or attempt == 3:
+                break
+            wait = self._retry_delay(response, attempt)
+            if self._clock() + wait >= deadline:
+                break
+            self._sleep(wait)
+        if response.status_code >= 400:
+            raise self._http_error(response, "checking the task status", "查询任务状态")
+        payload = self._json(response, "the status response", "任务状态响应")
+        status = self._task_status(payload, task_id)
+        if status not in self.settings.poll.success:
+            return TaskProgress(task_id, status)
+        files, oversized = self._collect_results(payload, task_id)
+        model = str(find_first(payload, ["model", "output.model"]) or "")
+        result = JobResult(task_id, model, files, oversized, self._clock() - started, self._status_requests)
+        return TaskProgress(task_id, status, result)
+
     def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         """The JSON request body: tool parameters placed where body_fields says; empty values are left out."""
         submit = self.settings.submit
@@ -129,8 +187,8 @@ class JobClient:
         values.setdefault("model", self.settings.default_model)
         if not str(values.get("prompt", "")).strip():
             raise PluginError(
-                "The prompt is empty: describe the image to generate.",
-                "提示词为空：请描述要生成的图片。",
+                "The prompt is empty: describe what to generate.",
+                "提示词为空：请描述要生成的内容。",
             )
         body: dict[str, Any] = {}
         for name, value in submit.body_extra.items():
@@ -141,6 +199,8 @@ class JobClient:
                 continue
             if name in INTEGER_PARAMETERS and isinstance(value, float) and value.is_integer():
                 value = int(value)  # Dify sends numbers as floats
+            elif name in INTEGER_PARAMETERS and isinstance(value, str) and value.strip().isdigit():
+                value = int(value)  # select options are strings
             if name == "size" and isinstance(value, str):
                 value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
             put(body, target, value)
@@ -215,24 +275,30 @@ class JobClient:
                 raise self._http_error(response, "checking the task status", "查询任务状态")
             transient_failures = 0
             payload = self._json(response, "the status response", "任务状态响应")
-            status = find_first(payload, [poll.status_field])
-            if status is None:
-                raise BadResponseError(
-                    f"The status response of task {task_id} has no '{poll.status_field}': {self._snippet(payload)}",
-                    f"任务 {task_id} 的状态响应中没有 '{poll.status_field}'：{self._snippet(payload)}",
-                )
-            status = str(status)
+            status = self._task_status(payload, task_id)
             if status in poll.success:
                 return payload
-            if status in poll.failure:
-                reason = find_first(payload, self.settings.error_fields) or self._snippet(payload)
-                raise TaskFailedError(
-                    f"{self.settings.provider_label} task {task_id} ended with {status}: {self._redact(str(reason))}",
-                    f"{self.settings.provider_label} 任务 {task_id} 失败（{status}）：{self._redact(str(reason))}",
-                )
             waited = self._clock() - started
             logger.info("task %s is %s after %.1f s", task_id, status, waited)
             delay = self._retry_after(response) or self.next_poll_delay(waited)
+
+    def _task_status(self, payload: Any, task_id: str) -> str:
+        """The task's status; raises when it failed or when the response has no status at all."""
+        poll = self.settings.poll
+        status = find_first(payload, [poll.status_field])
+        if status is None:
+            raise BadResponseError(
+                f"The status response of task {task_id} has no '{poll.status_field}': {self._snippet(payload)}",
+                f"任务 {task_id} 的状态响应中没有 '{poll.status_field}'：{self._snippet(payload)}",
+            )
+        status = str(status)
+        if status in poll.failure:
+            reason = find_first(payload, self.settings.error_fields) or self._snippet(payload)
+            raise TaskFailedError(
+                f"{self.settings.provider_label} task {task_id} ended with {status}: {self._redact(str(reason))}",
+                f"{self.settings.provider_label} 任务 {task_id} 失败（{status}）：{self._redact(str(reason))}",
+            )
+        return status
 
     def _collect_results(self, payload: Any, task_id: str | None) -> tuple[list[MediaFile], list[OversizedResult]]:
         result = self.settings.result
@@ -241,10 +307,10 @@ class JobClient:
             items.extend(value if isinstance(value, list) else [value])
         items = [item for item in items if isinstance(item, str) and item.strip()]
         if not items:
+            task = f" {task_id}" if task_id else ""
             raise NoResultsError(
-                f"The task {task_id or ''} succeeded but returned no result at '{result.field}': "
-                f"{self._snippet(payload)}".replace("task  ", "task "),
-                f"任务 {task_id or ''} 已成功，但 '{result.field}' 中没有结果：{self._snippet(payload)}",
+                f"The task{task} succeeded but returned no result at '{result.field}': {self._snippet(payload)}",
+                f"任务{task} 已成功，但 '{result.field}' 中没有结果：{self._snippet(payload)}",
             )
         files: list[MediaFile] = []
         oversized: list[OversizedResult] = []
@@ -272,18 +338,17 @@ class JobClient:
                     )
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
-                    return self._oversized(url, index, declared)
+                    return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
                 chunks, size = [], 0
                 for chunk in response.iter_content(DOWNLOAD_CHUNK):
                     size += len(chunk)
                     if size > cap:
-                        return self._oversized(url, index, size)
+                        return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
                     chunks.append(chunk)
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         except requests.RequestException as error:
             raise ResultDownloadError(
-                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: "
-                f"{type(error).__name__}.",
+                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {type(error).__name__}.",
                 f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{type(error).__name__}。",
             ) from None
         data = b"".join(chunks)
@@ -304,9 +369,9 @@ class JobClient:
         cap = self.settings.result.max_bytes
         if len(data) > cap:
             raise ResultDownloadError(
-                f"Result {index} is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB cap, and the API "
+                f"Result {index} is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.3g} MB cap, and the API "
                 "returned no URL to link instead.",
-                f"第 {index} 个结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.0f} MB 上限，且接口未返回可用链接。",
+                f"第 {index} 个结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.3g} MB 上限，且接口未返回可用链接。",
             )
         mime_type = sniff_mime_type(data) or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
@@ -363,8 +428,14 @@ class JobClient:
         try:
             return max(0.0, float(value))
         except ValueError:
+            pass
+        try:  # the HTTP-date form; a garbled header must not crash the job
             parsed = email.utils.parsedate_to_datetime(value)
-            return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        except (TypeError, ValueError):
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return max(0.0, parsed.timestamp() - time.time())
 
     def _retry_delay(self, response: requests.Response, attempt: int) -> float:
         return self._retry_after(response) or min(8.0, 0.5 * 2**attempt)
@@ -390,10 +461,16 @@ class JobClient:
         except ValueError:
             reason = None
         detail = self._redact(str(reason)) if reason else self._snippet(response.text)
-        if status in (401, 403):
+        if status == 401:
             return InvalidApiKeyError(
-                f"{label} rejected the API key while {english} (HTTP {status}): {detail}. Check the API key.",
-                f"{chinese}时 {label} 拒绝了 API Key（HTTP {status}）：{detail}。请检查 API Key。",
+                f"{label} says the API key is invalid (HTTP 401 while {english}): {detail}. Check the API key.",
+                f"{chinese}时 {label} 认为 API Key 无效（HTTP 401）：{detail}。请检查 API Key。",
+            )
+        if status == 403:
+            return InvalidApiKeyError(
+                f"{label} refused the request (HTTP 403 while {english}): {detail}. Check that the API key is "
+                "valid and allowed to use this model.",
+                f"{chinese}时 {label} 拒绝了请求（HTTP 403）：{detail}。请检查 API Key 是否有效、是否有权使用该模型。",
             )
         if status == 429:
             return RateLimitedError(
@@ -421,11 +498,10 @@ class JobClient:
             f"（max_wait {self.settings.max_wait:.0f} 秒）。请稍后重试。",
         )
 
-    def _oversized(self, url: str, index: int, size: int) -> OversizedResult:
+    def _oversized(self, url: str, index: int, size: str) -> OversizedResult:
         cap = self.settings.result.max_bytes
         return OversizedResult(
-            url, f"Result {index} is larger than the {cap / 1e6:.0f} MB file cap ({size / 1e6:.1f} MB so far); "
-            "returned as a link instead."
+            url, f"Result {index} is larger than the {cap / 1e6:.3g} MB file cap ({size}); returned as a link instead."
         )
 
     def _file_stem(self, task_id: str | None, index: int) -> str:

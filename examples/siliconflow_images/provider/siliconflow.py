@@ -1,4 +1,4 @@
-"""Dify glue for the SiliconFlow credentials: one cheap authenticated request, never an image."""
+"""Dify glue for the provider credentials: one cheap authenticated request, never a generation."""
 
 from typing import Any
 
@@ -10,7 +10,7 @@ from job_client import JobClient, PluginError, load_settings
 
 class SiliconflowProvider(ToolProvider):
     def _validate_credentials(self, credentials: dict[str, Any]) -> None:
-        client = JobClient(load_settings(), credentials.get("api_key", ""), credentials.get("base_url"))
+        client = JobClient.from_credentials(credentials, load_settings())
         try:
             client.check_credentials()
         except PluginError as error:

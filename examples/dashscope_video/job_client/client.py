@@ -1,0 +1,517 @@
+"""Submit -> poll -> fetch for image and video generation APIs, driven by ``Settings``.
+
+Provider-neutral and Dify-free: the tool glue builds a ``JobClient`` per invocation (no shared mutable
+state, so concurrent invocations cannot interfere) and turns its ``JobResult`` into Dify messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import email.utils
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from job_client.errors import (
+    BadResponseError,
+    CannotReachError,
+    InvalidApiKeyError,
+    JobTimeoutError,
+    NoResultsError,
+    PluginError,
+    ProviderHttpError,
+    RateLimitedError,
+    ResultDownloadError,
+    TaskFailedError,
+)
+from job_client.media import extension_for, sniff_mime_type
+from job_client.paths import find_all, find_first, put
+from job_client.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# A poll may be repeated safely; these answers mean "try again shortly".
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+# A submit is repeated only when the server refused it, so that no job is ever started twice.
+SUBMIT_RETRY_STATUSES = frozenset({429, 503})
+MAX_SUBMIT_ATTEMPTS = 3
+MAX_TRANSIENT_POLL_FAILURES = 5
+INTEGER_PARAMETERS = frozenset({"seed", "n", "steps", "duration"})
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """One result, bytes exactly as the provider sent them."""
+
+    data: bytes
+    mime_type: str
+    filename: str
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class OversizedResult:
+    """A result above the size cap: delivered as the provider's URL instead of a file."""
+
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    task_id: str | None
+    model: str
+    files: list[MediaFile] = field(default_factory=list)
+    oversized: list[OversizedResult] = field(default_factory=list)
+    elapsed: float = 0.0
+    status_requests: int = 0
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """What one status request found: the provider's status, and the results once the task succeeded."""
+
+    task_id: str
+    status: str
+    result: JobResult | None = None
+
+
+class JobClient:
+    """One generation job against one provider; create one per tool invocation."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._api_key = (api_key or "").strip()
+        self.base_url = (base_url or settings.base_url).strip().rstrip("/")
+        self._session = session or requests.Session()
+        self._clock = clock
+        self._sleep = sleep
+        self._status_requests = 0
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
+        """A client for the credentials Dify stores for the provider: api_key and an optional base_url."""
+        return cls(settings, str(credentials.get("api_key") or ""), credentials.get("base_url") or None)
+
+    # ── public API ─────────────────────────────────────────────────────────────
+    def check_credentials(self) -> None:
+        """One cheap authenticated GET; never generates anything."""
+        self._check_key_shape()
+        deadline = self._clock() + self.settings.request_timeout
+        response = self._request("GET", self.settings.validate_path, deadline=deadline)
+        if response.status_code >= 400:
+            raise self._http_error(response, "checking the API key", "校验 API Key")
+
+    def generate(self, parameters: Mapping[str, Any]) -> JobResult:
+        """Run one job to the end and return its results; raises a PluginError on any failure."""
+        self._check_key_shape()
+        started = self._clock()
+        deadline = started + self.settings.max_wait
+        body, model = self.build_body(parameters)
+        payload = self._submit(body, deadline)
+        task_id = None
+        if self.settings.mode == "async":
+            task_id = self._task_id(payload)
+            logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
+            payload = self._wait_for_task(task_id, started, deadline)
+        files, oversized = self._collect_results(payload, task_id)
+        elapsed = self._clock() - started
+        logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
+        return JobResult(task_id, model, files, oversized, elapsed, self._status_requests)
+
+    def submit_job(self, parameters: Mapping[str, Any]) -> tuple[str, str]:
+        """Start an asynchronous job and return (task id, model) at once, without waiting for it."""
+        self._check_key_shape()
+        if self.settings.mode != "async":
+            raise PluginError(
+                "This API answers synchronously; there is no task to submit.",
+                "该接口为同步接口，没有可提交的任务。",
+            )
+        body, model = self.build_body(parameters)
+        payload = self._submit(body, self._clock() + self.settings.request_timeout)
+        task_id = self._task_id(payload)
+        logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
+        return task_id, model
+
+    def check_task(self, task_id: str) -> TaskProgress:
+        """One status request (a transient failure is retried briefly); the results if the task is done."""
+        self._check_key_shape()
+        task_id = task_id.strip()
+        if not task_id:
+            raise PluginError("The task id is empty.", "任务 ID 为空。")
+        started = self._clock()
+        deadline = started + self.settings.request_timeout
+        path = self.settings.poll.path.replace("{task_id}", task_id)
+        for attempt in range(1, 4):
+            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
+            self._status_requests += 1
+            if response.status_code not in TRANSIENT_STATUSES or attempt == 3:
+                break
+            wait = self._retry_delay(response, attempt)
+            if self._clock() + wait >= deadline:
+                break
+            self._sleep(wait)
+        if response.status_code >= 400:
+            raise self._http_error(response, "checking the task status", "查询任务状态")
+        payload = self._json(response, "the status response", "任务状态响应")
+        status = self._task_status(payload, task_id)
+        if status not in self.settings.poll.success:
+            return TaskProgress(task_id, status)
+        files, oversized = self._collect_results(payload, task_id)
+        model = str(find_first(payload, ["model", "output.model"]) or "")
+        result = JobResult(task_id, model, files, oversized, self._clock() - started, self._status_requests)
+        return TaskProgress(task_id, status, result)
+
+    def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+        """The JSON request body: tool parameters placed where body_fields says; empty values are left out."""
+        submit = self.settings.submit
+        values = {name: value for name, value in parameters.items() if value not in (None, "")}
+        values.setdefault("model", self.settings.default_model)
+        if not str(values.get("prompt", "")).strip():
+            raise PluginError(
+                "The prompt is empty: describe what to generate.",
+                "提示词为空：请描述要生成的内容。",
+            )
+        body: dict[str, Any] = {}
+        for name, value in submit.body_extra.items():
+            put(body, name, value)
+        for name, value in values.items():
+            target = submit.body_fields.get(name)
+            if target is None:
+                continue
+            if name in INTEGER_PARAMETERS and isinstance(value, float) and value.is_integer():
+                value = int(value)  # Dify sends numbers as floats
+            elif name in INTEGER_PARAMETERS and isinstance(value, str) and value.strip().isdigit():
+                value = int(value)  # select options are strings
+            if name == "size" and isinstance(value, str):
+                value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
+            put(body, target, value)
+        return body, str(values["model"])
+
+    # ── steps ──────────────────────────────────────────────────────────────────
+    def _submit(self, body: dict[str, Any], deadline: float) -> Any:
+        headers = {"Content-Type": "application/json", **self.settings.submit.headers}
+        for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
+            response = self._request(
+                "POST", self.settings.submit.path, deadline=deadline, headers=headers, json=body, retry_safe=False
+            )
+            if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
+                wait = self._retry_delay(response, attempt)
+                if self._clock() + wait < deadline:
+                    logger.info("submit refused with HTTP %s; retrying in %.1f s", response.status_code, wait)
+                    self._sleep(wait)
+                    continue
+            if response.status_code >= 400:
+                raise self._http_error(response, "submitting the job", "提交任务")
+            return self._json(response, "the submit response", "提交任务的响应")
+        raise AssertionError("unreachable")
+
+    def _task_id(self, payload: Any) -> str:
+        task_id = find_first(payload, [self.settings.submit.task_id_field])
+        if task_id is None:
+            raise BadResponseError(
+                f"{self.settings.provider_label} accepted the request but returned no task id "
+                f"(expected at '{self.settings.submit.task_id_field}'): {self._snippet(payload)}",
+                f"{self.settings.provider_label} 接受了请求，但没有返回任务 ID"
+                f"（应在 '{self.settings.submit.task_id_field}'）：{self._snippet(payload)}",
+            )
+        return str(task_id)
+
+    def next_poll_delay(self, waited: float) -> float:
+        """Gap before the next status request: 10 % of the time waited so far, kept within bounds.
+
+        Early polls come quickly so short jobs finish fast; later ones thin out so long jobs cost few requests.
+        """
+        poll = self.settings.poll
+        smallest = min(1.75, poll.interval)
+        return min(poll.interval, max(smallest, 0.1 * waited))
+
+    def _wait_for_task(self, task_id: str, started: float, deadline: float) -> Any:
+        poll = self.settings.poll
+        path = poll.path.replace("{task_id}", task_id)
+        delay = min(poll.first_delay, poll.interval)
+        transient_failures = 0
+        while True:
+            now = self._clock()
+            if now + delay >= deadline:
+                self._sleep(max(0.0, deadline - now))
+                raise self._timeout(task_id, self._clock() - started)
+            self._sleep(delay)
+            try:
+                response = self._request("GET", path, deadline=deadline, headers=poll.headers)
+            except CannotReachError:
+                transient_failures += 1
+                if transient_failures > MAX_TRANSIENT_POLL_FAILURES:
+                    raise
+                delay = min(poll.interval, 0.5 * 2**transient_failures)
+                continue
+            self._status_requests += 1
+            if response.status_code in TRANSIENT_STATUSES:
+                transient_failures += 1
+                if transient_failures > MAX_TRANSIENT_POLL_FAILURES:
+                    raise self._http_error(response, "checking the task status", "查询任务状态")
+                delay = self._retry_delay(response, transient_failures)
+                logger.info("status request answered HTTP %s; retrying in %.1f s", response.status_code, delay)
+                continue
+            if response.status_code >= 400:
+                raise self._http_error(response, "checking the task status", "查询任务状态")
+            transient_failures = 0
+            payload = self._json(response, "the status response", "任务状态响应")
+            status = self._task_status(payload, task_id)
+            if status in poll.success:
+                return payload
+            waited = self._clock() - started
+            logger.info("task %s is %s after %.1f s", task_id, status, waited)
+            delay = self._retry_after(response) or self.next_poll_delay(waited)
+
+    def _task_status(self, payload: Any, task_id: str) -> str:
+        """The task's status; raises when it failed or when the response has no status at all."""
+        poll = self.settings.poll
+        status = find_first(payload, [poll.status_field])
+        if status is None:
+            raise BadResponseError(
+                f"The status response of task {task_id} has no '{poll.status_field}': {self._snippet(payload)}",
+                f"任务 {task_id} 的状态响应中没有 '{poll.status_field}'：{self._snippet(payload)}",
+            )
+        status = str(status)
+        if status in poll.failure:
+            reason = find_first(payload, self.settings.error_fields) or self._snippet(payload)
+            raise TaskFailedError(
+                f"{self.settings.provider_label} task {task_id} ended with {status}: {self._redact(str(reason))}",
+                f"{self.settings.provider_label} 任务 {task_id} 失败（{status}）：{self._redact(str(reason))}",
+            )
+        return status
+
+    def _collect_results(self, payload: Any, task_id: str | None) -> tuple[list[MediaFile], list[OversizedResult]]:
+        result = self.settings.result
+        items = []
+        for value in find_all(payload, result.field):
+            items.extend(value if isinstance(value, list) else [value])
+        items = [item for item in items if isinstance(item, str) and item.strip()]
+        if not items:
+            task = f" {task_id}" if task_id else ""
+            raise NoResultsError(
+                f"The task{task} succeeded but returned no result at '{result.field}': {self._snippet(payload)}",
+                f"任务{task} 已成功，但 '{result.field}' 中没有结果：{self._snippet(payload)}",
+            )
+        files: list[MediaFile] = []
+        oversized: list[OversizedResult] = []
+        for index, item in enumerate(items, start=1):
+            stem = self._file_stem(task_id, index)
+            if result.kind == "base64":
+                files.append(self._decode(item, stem, index))
+                continue
+            fetched = self._download(item, stem, index, len(items))
+            (files if isinstance(fetched, MediaFile) else oversized).append(fetched)
+        return files, oversized
+
+    def _download(self, url: str, stem: str, index: int, total: int) -> MediaFile | OversizedResult:
+        cap = self.settings.result.max_bytes
+        # Downloads get the full request timeout even near max_wait: the result already exists.
+        timeout = (min(10.0, self.settings.request_timeout), self.settings.request_timeout)
+        try:
+            # Result URLs are pre-signed CDN links: never send the API key there.
+            with requests.get(url, stream=True, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    raise ResultDownloadError(
+                        f"Could not download result {index} of {total}: HTTP {response.status_code} from "
+                        f"{urlsplit(url).netloc}.",
+                        f"无法下载第 {index}/{total} 个结果：{urlsplit(url).netloc} 返回 HTTP {response.status_code}。",
+                    )
+                declared = int(response.headers.get("Content-Length") or 0)
+                if declared > cap:
+                    return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
+                chunks, size = [], 0
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    size += len(chunk)
+                    if size > cap:
+                        return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
+                    chunks.append(chunk)
+                header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        except requests.RequestException as error:
+            raise ResultDownloadError(
+                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {type(error).__name__}.",
+                f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{type(error).__name__}。",
+            ) from None
+        data = b"".join(chunks)
+        mime_type = sniff_mime_type(data) or header_type or "application/octet-stream"
+        return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}", url)
+
+    def _decode(self, item: str, stem: str, index: int) -> MediaFile:
+        text = item.strip()
+        if text.startswith("data:") and "," in text:
+            text = text.split(",", 1)[1]
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ResultDownloadError(
+                f"Result {index} is not valid base64 (check result.kind in settings.yaml).",
+                f"第 {index} 个结果不是有效的 base64（请检查 settings.yaml 中的 result.kind）。",
+            ) from None
+        cap = self.settings.result.max_bytes
+        if len(data) > cap:
+            raise ResultDownloadError(
+                f"Result {index} is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.3g} MB cap, and the API "
+                "returned no URL to link instead.",
+                f"第 {index} 个结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.3g} MB 上限，且接口未返回可用链接。",
+            )
+        mime_type = sniff_mime_type(data) or "application/octet-stream"
+        return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
+
+    # ── HTTP plumbing ──────────────────────────────────────────────────────────
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        deadline: float,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        retry_safe: bool = True,
+    ) -> requests.Response:
+        scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        all_headers = {self.settings.auth_header: f"{scheme}{self._api_key}", **(headers or {})}
+        url = f"{self.base_url}{path}"
+        try:
+            timeout = self._timeout_for(deadline)
+            return self._session.request(method, url, headers=all_headers, json=json, timeout=timeout)
+        except requests.Timeout as error:
+            if not retry_safe and not isinstance(error, requests.ConnectTimeout):
+                raise CannotReachError(
+                    f"{self.settings.provider_label} did not answer the submit request in time; the job may still "
+                    "run, so it was not sent again.",
+                    f"{self.settings.provider_label} 未及时响应提交请求；任务可能仍在运行，因此没有重复提交。",
+                ) from None
+            raise self._unreachable(error) from None
+        except requests.RequestException as error:
+            raise self._unreachable(error) from None
+
+    def _timeout_for(self, deadline: float) -> tuple[float, float]:
+        read = max(1.0, min(self.settings.request_timeout, deadline - self._clock()))
+        return (min(10.0, read), read)
+
+    def _json(self, response: requests.Response, english: str, chinese: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            content_type = response.headers.get("Content-Type", "unknown type")
+            raise BadResponseError(
+                f"{self.settings.provider_label} answered {english} with {content_type} instead of JSON "
+                f"(HTTP {response.status_code}; check the base URL {self.base_url}): {self._snippet(response.text)}",
+                f"{self.settings.provider_label} 的{chinese}不是 JSON（{content_type}，HTTP {response.status_code}；"
+                f"请检查 Base URL {self.base_url}）：{self._snippet(response.text)}",
+            ) from None
+
+    @staticmethod
+    def _retry_after(response: requests.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:  # the HTTP-date form; a garbled header must not crash the job
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return max(0.0, parsed.timestamp() - time.time())
+
+    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
+        return self._retry_after(response) or min(8.0, 0.5 * 2**attempt)
+
+    # ── errors ─────────────────────────────────────────────────────────────────
+    def _check_key_shape(self) -> None:
+        label, prefix = self.settings.provider_label, self.settings.api_key_prefix
+        if not self._api_key:
+            raise InvalidApiKeyError(
+                f"No {label} API key is set: add it in the plugin's credentials.",
+                f"未设置 {label} API Key：请在插件凭据中填写。",
+            )
+        if prefix and not self._api_key.startswith(prefix):
+            raise InvalidApiKeyError(
+                f"This does not look like a {label} API key: keys start with '{prefix}'.",
+                f"这不像是 {label} 的 API Key：应以 '{prefix}' 开头。",
+            )
+
+    def _http_error(self, response: requests.Response, english: str, chinese: str) -> PluginError:
+        label, status = self.settings.provider_label, response.status_code
+        try:
+            reason = find_first(response.json(), self.settings.error_fields)
+        except ValueError:
+            reason = None
+        detail = self._redact(str(reason)) if reason else self._snippet(response.text)
+        if status == 401:
+            return InvalidApiKeyError(
+                f"{label} says the API key is invalid (HTTP 401 while {english}): {detail}. Check the API key.",
+                f"{chinese}时 {label} 认为 API Key 无效（HTTP 401）：{detail}。请检查 API Key。",
+            )
+        if status == 403:
+            return InvalidApiKeyError(
+                f"{label} refused the request (HTTP 403 while {english}): {detail}. Check that the API key is "
+                "valid and allowed to use this model.",
+                f"{chinese}时 {label} 拒绝了请求（HTTP 403）：{detail}。请检查 API Key 是否有效、是否有权使用该模型。",
+            )
+        if status == 429:
+            return RateLimitedError(
+                f"{label} is rate limiting this key (HTTP 429) while {english}: {detail}. Retry later.",
+                f"{chinese}时 {label} 触发限流（HTTP 429）：{detail}。请稍后重试。",
+            )
+        return ProviderHttpError(
+            f"{label} returned HTTP {status} while {english}: {detail}",
+            f"{chinese}时 {label} 返回 HTTP {status}：{detail}",
+        )
+
+    def _unreachable(self, error: requests.RequestException) -> CannotReachError:
+        host = urlsplit(self.base_url).netloc or self.base_url
+        kind = "timed out" if isinstance(error, requests.Timeout) else type(error).__name__
+        return CannotReachError(
+            f"Cannot reach {host} ({kind}). Check the base URL and the network.",
+            f"无法连接 {host}（{kind}）。请检查 Base URL 和网络。",
+        )
+
+    def _timeout(self, task_id: str, waited: float) -> JobTimeoutError:
+        return JobTimeoutError(
+            f"{self.settings.provider_label} task {task_id} did not finish within {waited:.0f} s "
+            f"(max_wait {self.settings.max_wait:.0f} s). Retry later.",
+            f"{self.settings.provider_label} 任务 {task_id} 在 {waited:.0f} 秒内未完成"
+            f"（max_wait {self.settings.max_wait:.0f} 秒）。请稍后重试。",
+        )
+
+    def _oversized(self, url: str, index: int, size: str) -> OversizedResult:
+        cap = self.settings.result.max_bytes
+        return OversizedResult(
+            url, f"Result {index} is larger than the {cap / 1e6:.3g} MB file cap ({size}); returned as a link instead."
+        )
+
+    def _file_stem(self, task_id: str | None, index: int) -> str:
+        safe_id = re.sub(r"[^A-Za-z0-9_-]+", "-", task_id or "result").strip("-")[:64] or "result"
+        return f"{self.settings.file_prefix}-{safe_id}-{index}"
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    def _snippet(self, value: Any, limit: int = 300) -> str:
+        text = value if isinstance(value, str) else repr(value)
+        text = " ".join(text.split())
+        return self._redact(text[:limit] + ("…" if len(text) > limit else ""))

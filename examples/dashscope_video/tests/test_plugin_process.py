@@ -1,0 +1,291 @@
+"""The rendered plugin run the way Dify's plugin daemon runs it: ``python -m main`` over stdin/stdout.
+
+Strategy: one plugin process for the module (start-up costs about a second), started with INSTALL_METHOD=local
+in its own process group. Each test writes one request line (dify-sdk notes §3.2) whose base_url credential
+points at a fresh fake provider, then reads stdout events (JSON objects separated by blank lines) until the
+session's ``end``, reassembling ``blob_chunk`` messages by id and sequence as Dify's API does. The plugin never
+exits on stdin EOF, so the fixture kills its process group. The plugin reads its own settings.yaml (no quick
+polling here), so each async job costs the real first poll delay. Every rendered tool gets one run over the
+protocol: text2image, image_edit with a file parameter dict as the daemon sends it, one-shot text2video, and
+video_submit then video_query; tools this rendering lacks are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fake_provider import FakeProvider, Scenario, sample_jpeg
+from support import (
+    INPUT_JPEG,
+    JOB_TOOLS,
+    PLUGIN_ROOT,
+    PROVIDER_NAME,
+    SETTINGS,
+    dify_file,
+    has_tool,
+    requires_tool,
+    settings_for,
+    tool_parameters,
+)
+
+from job_client.inputs import data_uri
+from job_client.paths import find_all
+
+STARTUP_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 20.0
+
+
+@dataclass
+class Blob:
+    data: bytes
+    meta: dict[str, Any]
+    chunks: int
+    completed_at: float  # monotonic time of the end chunk
+
+
+@dataclass
+class Session:
+    sent_at: float
+    messages: list[dict[str, Any]] = field(default_factory=list)  # stream messages other than blob chunks
+    blobs: list[Blob] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)  # daemon log lines seen while the session ran
+
+
+class PluginProcess:
+    """`python -m main` with pipes, as the daemon's local runtime starts it."""
+
+    def __init__(self) -> None:
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process; closed in kill())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "main"],
+            cwd=PLUGIN_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env={**os.environ, "INSTALL_METHOD": "local"},  # overrides a developer's .env that says remote
+            start_new_session=True,  # its own process group, killed as a whole at the end
+        )
+        self.events: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.strip():
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    event = {"event": "not_json", "data": line.decode("utf-8", "replace")}
+                self.events.put((time.monotonic(), event))
+        self.events.put((time.monotonic(), {"event": "exited"}))
+
+    def next_event(self, deadline: float) -> tuple[float, dict[str, Any]]:
+        try:
+            arrived, event = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"no event from the plugin in time; stderr:\n{self.stderr_text()}")
+        if event.get("event") == "exited":
+            pytest.fail(f"the plugin exited ({self.process.wait()}); stderr:\n{self.stderr_text()}")
+        return arrived, event
+
+    def wait_until_ready(self) -> None:
+        """The daemon treats the first heartbeat as 'ready'."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while self.next_event(deadline)[1].get("event") != "heartbeat":
+            pass
+
+    def request(self, data: dict[str, Any]) -> Session:
+        session_id = uuid.uuid4().hex
+        line = json.dumps({"session_id": session_id, "event": "request", "data": data}) + "\n"
+        assert self.process.stdin is not None
+        session = Session(sent_at=time.monotonic())
+        self.process.stdin.write(line.encode())
+        self.process.stdin.flush()
+        chunks: dict[str, list[dict[str, Any]]] = {}
+        deadline = session.sent_at + REQUEST_TIMEOUT
+        while True:
+            arrived, event = self.next_event(deadline)
+            if event.get("event") == "log":
+                session.logs.append(event["data"]["message"])
+            if event.get("event") != "session" or event.get("session_id") != session_id:
+                continue
+            kind, payload = event["data"]["type"], event["data"]["data"]
+            if kind == "end":
+                return session
+            if kind == "error":
+                session.errors.append(payload)
+            elif kind == "stream" and payload.get("type") == "blob_chunk":
+                self._add_chunk(session, chunks, payload, arrived)
+            elif kind == "stream":
+                session.messages.append(payload)
+
+    @staticmethod
+    def _add_chunk(
+        session: Session, chunks: dict[str, list[dict[str, Any]]], payload: dict[str, Any], at: float
+    ) -> None:
+        """Dify's API merges chunks the same way: in sequence, up to the end chunk, checking the total length."""
+        chunk = payload["message"]
+        received = chunks.setdefault(chunk["id"], [])
+        assert chunk["sequence"] == len(received), "blob chunks out of order"
+        received.append(chunk)
+        if chunk["end"]:
+            data = b"".join(base64.b64decode(part["blob"]) for part in received)
+            assert len(data) == chunk["total_length"]
+            session.blobs.append(Blob(data, payload["meta"], len(received), at))
+
+    def stderr_text(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")[-3000:]
+
+    def kill(self) -> None:
+        # It never exits on stdin EOF (it busy-loops), so end the whole group it leads.
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Iterator[PluginProcess]:
+    process = PluginProcess()
+    try:
+        process.wait_until_ready()
+        yield process
+    finally:
+        process.kill()
+
+
+def invoke_request(credentials: dict[str, str], tool: str = "text2image", **parameters: Any) -> dict[str, Any]:
+    """An invoke_tool request with the tool's form defaults, then ``parameters`` (video_query gets only those)."""
+    defaults = tool_parameters(tool) if tool != "video_query" else {}
+    return {
+        "type": "tool",
+        "action": "invoke_tool",
+        "user_id": "u",
+        "provider": PROVIDER_NAME,
+        "tool": tool,
+        "credentials": credentials,
+        "credential_type": "api-key",
+        "tool_parameters": {**defaults, **parameters},
+    }
+
+
+def stream_types(session: Session) -> list[str]:
+    return [message["type"] for message in session.messages]
+
+
+@requires_tool("text2image")
+def test_a_3_second_job_arrives_as_the_served_bytes_within_half_a_second(plugin: PluginProcess) -> None:
+    # 50 kB: several 8 KiB chunks on the wire, so reassembly is really exercised.
+    scenario = Scenario(job_seconds=3.0, image_bytes=sample_jpeg("through the daemon protocol", min_size=50_000))
+    with FakeProvider(SETTINGS, scenario) as fake:
+        session = plugin.request(invoke_request(fake.credentials))
+    assert session.errors == []
+    (blob,) = session.blobs
+    (job,) = fake.jobs
+    assert blob.data == job.images[0]
+    assert blob.chunks == math.ceil(len(blob.data) / 8192) + 1  # data chunks, then the empty end chunk
+    assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].endswith("-1.jpg")
+    assert blob.completed_at - session.sent_at <= 3.5
+    # Progress goes to the daemon's log; the tool's own output is the file, a JSON summary and one text line.
+    assert [message["type"] for message in session.messages] == ["json", "text"]
+    if SETTINGS.mode == "async":
+        assert any(job.id in line for line in session.logs)
+
+
+def test_a_failing_request_ends_with_a_session_error_carrying_the_plugins_message(plugin: PluginProcess) -> None:
+    # The first job tool of this rendering: the SDK reports any tool's exception the same way.
+    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
+    settings = settings_for(tool)
+    with FakeProvider(settings, Scenario(outcome="failed")) as fake:
+        parameters = {}
+        if tool == "image_edit":
+            parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+        session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
+    assert session.blobs == [] and session.messages == []
+    (error,) = session.errors
+    assert error["error_type"] == ("TaskFailedError" if settings.mode == "async" else "ProviderHttpError")
+    assert fake.scenario.failure_reason in error["message"]
+
+
+@requires_tool("image_edit")
+def test_image_edit_with_a_file_parameter_returns_the_edited_image(plugin: PluginProcess) -> None:
+    settings = settings_for("image_edit")
+    with FakeProvider(settings) as fake:
+        url = fake.add_file("cat.jpg", INPUT_JPEG)
+        # The file parameter exactly as the daemon sends it; the SDK turns it into a File before _invoke.
+        session = plugin.request(invoke_request(fake.credentials, "image_edit", image=dify_file(url, INPUT_JPEG)))
+    assert session.errors == []
+    (blob,) = session.blobs
+    (job,) = fake.jobs
+    assert blob.data == job.images[0]
+    assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].startswith(settings.file_prefix + "-")
+    assert stream_types(session) == ["json", "text"]
+    expected = data_uri(INPUT_JPEG, "image/jpeg") if settings.image_input.transport == "data_uri" else url
+    assert find_all(job.body, settings.submit.body_fields["image"]) == [expected]
+
+
+@requires_tool("text2video")
+def test_one_shot_text2video_returns_an_mp4_blob(plugin: PluginProcess) -> None:
+    with FakeProvider(settings_for("text2video")) as fake:
+        session = plugin.request(invoke_request(fake.credentials, "text2video"))
+    assert session.errors == []
+    (blob,) = session.blobs
+    (job,) = fake.jobs
+    assert blob.data == job.images[0] and blob.data[4:8] == b"ftyp"
+    assert blob.meta["mime_type"] == "video/mp4" and blob.meta["filename"].endswith(f"-{job.id}-1.mp4")
+    assert stream_types(session) == ["json", "text"]  # never an image message for a video
+
+
+@requires_tool("text2video")
+def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) -> None:
+    job_seconds = 0.5
+    with FakeProvider(settings_for("text2video"), Scenario(job_seconds=job_seconds)) as fake:
+        submitted = plugin.request(invoke_request(fake.credentials, "video_submit"))
+        (job,) = fake.jobs
+        pending = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        time.sleep(max(0.0, job.done_at - time.monotonic()))
+        done = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        kinds = [request.kind for request in fake.requests]
+    assert submitted.errors == [] and submitted.blobs == []
+    variable = submitted.messages[0]
+    assert variable["type"] == "variable"
+    assert (variable["message"]["variable_name"], variable["message"]["variable_value"]) == ("task_id", job.id)
+    assert stream_types(submitted) == ["variable", "json", "text"]
+    assert pending.errors == [] and pending.blobs == []
+    assert stream_types(pending) == ["variable", "json", "text"]
+    assert pending.messages[0]["message"]["variable_name"] == "status"
+    assert pending.messages[1]["message"]["json_object"]["done"] is False
+    assert done.errors == []
+    (blob,) = done.blobs
+    assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
+    assert stream_types(done) == ["json", "text"]
+    assert kinds == ["submit", "poll", "poll", "file"]  # submit never waits; each query is one status request
+
+
+def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
+    with FakeProvider(SETTINGS) as fake:
+        request = {"type": "tool", "action": "validate_tool_credentials", "user_id": "u", "provider": PROVIDER_NAME}
+        good = plugin.request({**request, "credentials": fake.credentials})
+        wrong_key = f"{SETTINGS.api_key_prefix}wrong-key-9876543210"
+        bad = plugin.request({**request, "credentials": {**fake.credentials, "api_key": wrong_key}})
+    assert good.errors == [] and good.messages == [{"result": True}]
+    (error,) = bad.errors
+    assert error["error_type"] == "ToolProviderCredentialValidationError"
+    assert "API key is invalid" in error["message"] and wrong_key not in error["message"]
+    assert [request.kind for request in fake.requests] == ["validate", "validate"]

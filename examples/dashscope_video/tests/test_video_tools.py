@@ -1,0 +1,202 @@
+"""The video tools' glue: one-shot text2video, and video_submit + video_query for jobs longer than Dify allows.
+
+Strategy: a fake provider built from the ``tools.text2video`` settings serves tiny MP4 files (an ``ftyp`` and an
+``mdat`` box, so the plugin's sniffing sees video/mp4); each tool is invoked as the SDK does and the test asserts
+the exact messages Dify would store: the video as a ``video/mp4`` blob with a ``.mp4`` name and never an image
+message, over-cap videos as a link, variables for the submit id and the pending status, and raised errors
+(timeout naming the task, failed task with the provider's reason). It also checks which requests reached the
+fake: submit never polls, a query is one status request. The client's fault matrix for the video settings is in
+test_job_client.py. Skipped in renderings without the text2video tool.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+from dify_plugin.entities.tool import ToolInvokeMessage
+from fake_provider import FakeProvider, sample_mp4
+from support import PROMPT, StartFake, quick, requires_tool, settings_for, tool_class, tool_parameters
+
+from job_client.errors import JobTimeoutError, PluginError, ProviderHttpError, TaskFailedError
+from job_client.paths import find_all
+from job_client.settings import Settings
+
+MessageType = ToolInvokeMessage.MessageType
+IMAGE_TYPES = {MessageType.IMAGE, MessageType.IMAGE_LINK}
+pytestmark = [requires_tool("text2video"), pytest.mark.usefixtures("quick_glue")]
+
+
+def video_settings() -> Settings:
+    return quick(settings_for("text2video"))
+
+
+def start_video(start_fake: StartFake, settings: Settings | None = None, **fields: Any) -> FakeProvider:
+    fake = start_fake(settings=settings or video_settings(), **fields)
+    assert fake.media == "video"  # guessed from the settings: MP4 samples
+    return fake
+
+
+def invoke(tool: str, fake: FakeProvider, **parameters: Any) -> list[ToolInvokeMessage]:
+    """The tool invoked as the SDK does: the form defaults of its YAML, then these parameters."""
+    instance = tool_class(tool).from_credentials(fake.credentials, user_id="u")
+    defaults = tool_parameters(tool) if tool != "video_query" else {}
+    return list(instance.invoke({**defaults, **parameters}))
+
+
+def types(messages: list[ToolInvokeMessage]) -> list[MessageType]:
+    return [message.type for message in messages]
+
+
+def submit_task(fake: FakeProvider) -> str:
+    """Start a task with the video_submit tool and return the id it reported."""
+    (variable,) = [m for m in invoke("video_submit", fake) if m.type == MessageType.VARIABLE]
+    return str(variable.message.variable_value)
+
+
+def assert_mp4_blob(message: ToolInvokeMessage, served: bytes, task_id: str) -> None:
+    assert message.type == MessageType.BLOB
+    assert message.message.blob == served
+    assert message.meta == {
+        "mime_type": "video/mp4",
+        "filename": f"{settings_for('text2video').file_prefix}-{task_id}-1.mp4",
+    }
+
+
+# ── one-shot text2video ────────────────────────────────────────────────────────
+def test_one_shot_video_is_an_mp4_blob_never_an_image(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, job_seconds=0.3)
+    messages = invoke("text2video", fake)
+    assert types(messages) == [MessageType.BLOB, MessageType.JSON, MessageType.TEXT]
+    (job,) = fake.jobs
+    assert_mp4_blob(messages[0], job.images[0], job.id)
+    assert job.images[0][4:8] == b"ftyp"
+    settings = settings_for("text2video")
+    assert messages[2].message.text == f"Generated 1 video with {settings.default_model}."
+    summary = messages[1].message.json_object
+    assert summary["task_id"] == job.id and summary["files"][0]["mime_type"] == "video/mp4"
+    # What was sent: the prompt, the video model, and the select values typed as the API wants them.
+    fields = settings.submit.body_fields
+    assert find_all(job.body, fields["prompt"]) == [PROMPT]
+    assert find_all(job.body, fields["model"]) == [settings.default_model]
+    declared = tool_parameters("text2video")
+    if "duration" in fields and "duration" in declared:
+        assert find_all(job.body, fields["duration"]) == [int(declared["duration"])]
+    if "size" in fields and "size" in declared:
+        width, height = str(declared["size"]).split("x")
+        assert find_all(job.body, fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
+
+
+def test_one_shot_video_over_the_cap_is_a_link_not_an_image(start_fake: StartFake, use_settings: Any) -> None:
+    cap = 50_000
+    settings = video_settings()
+    settings = dataclasses.replace(settings, result=dataclasses.replace(settings.result, max_bytes=cap))
+    use_settings(settings, tool="text2video")
+    fake = start_video(start_fake, settings, image_bytes=sample_mp4("a long video", min_size=cap + 1))
+    messages = invoke("text2video", fake)
+    assert types(messages) == [MessageType.LINK, MessageType.JSON, MessageType.TEXT]
+    assert not IMAGE_TYPES & set(types(messages))  # Dify would download an image message's URL itself
+    assert messages[0].message.text == f"{fake.origin}/files/{fake.jobs[0].file_names[0]}"
+    assert messages[1].message.json_object["links"] == [messages[0].message.text]
+    assert messages[2].message.text.endswith("returned as a link instead.")
+
+
+def test_one_shot_timeout_names_the_task_so_it_can_be_queried(start_fake: StartFake, use_settings: Any) -> None:
+    settings = dataclasses.replace(video_settings(), max_wait=1.0)
+    use_settings(settings, tool="text2video")
+    fake = start_video(start_fake, settings, outcome="never")
+    started = time.monotonic()
+    with pytest.raises(JobTimeoutError) as caught:
+        invoke("text2video", fake)
+    assert time.monotonic() - started < 1.0 + 0.5
+    (job,) = fake.jobs
+    assert f"task {job.id} did not finish within 1 s" in str(caught.value)
+
+
+def test_one_shot_failure_raises_with_the_providers_reason(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, outcome="failed")
+    with pytest.raises(TaskFailedError) as caught:
+        invoke("text2video", fake)
+    assert fake.scenario.failure_reason in str(caught.value) and fake.jobs[0].id in str(caught.value)
+
+
+# ── video_submit ───────────────────────────────────────────────────────────────
+def test_submit_returns_the_task_id_at_once_without_polling(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, job_seconds=60.0)
+    started = time.monotonic()
+    messages = invoke("video_submit", fake)
+    assert time.monotonic() - started < 1.0
+    assert types(messages) == [MessageType.VARIABLE, MessageType.JSON, MessageType.TEXT]
+    (job,) = fake.jobs
+    variable, summary, text = messages
+    assert (variable.message.variable_name, variable.message.variable_value) == ("task_id", job.id)
+    assert summary.message.json_object == {
+        "task_id": job.id,
+        "model": settings_for("text2video").default_model,
+        "status": "submitted",
+    }
+    assert job.id in text.message.text
+    assert [request.kind for request in fake.requests] == ["submit"]
+
+
+def test_submit_failure_raises_with_the_providers_message(start_fake: StartFake) -> None:
+    fake = start_video(start_fake)
+    wrong = {**fake.credentials, "api_key": f"{fake.settings.api_key_prefix}wrong-key-9876543210"}
+    tool = tool_class("video_submit").from_credentials(wrong, user_id="u")
+    with pytest.raises(PluginError, match="API key is invalid"):
+        list(tool.invoke(tool_parameters("video_submit")))
+    assert fake.jobs == []
+
+
+# ── video_query ────────────────────────────────────────────────────────────────
+def test_query_of_a_running_task_reports_its_status_without_raising(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, job_seconds=60.0)
+    task_id = submit_task(fake)
+    messages = invoke("video_query", fake, task_id=task_id)
+    pending = next(iter(fake.settings.poll.pending), "RUNNING")
+    assert types(messages) == [MessageType.VARIABLE, MessageType.JSON, MessageType.TEXT]
+    variable, summary, text = messages
+    assert (variable.message.variable_name, variable.message.variable_value) == ("status", pending)
+    assert summary.message.json_object == {"task_id": task_id, "status": pending, "done": False}
+    assert task_id in text.message.text and "query it again later" in text.message.text
+    assert [request.kind for request in fake.requests] == ["submit", "poll"]  # one status request, no waiting
+
+
+def test_query_of_a_finished_task_returns_the_mp4(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, job_seconds=0.3)
+    task_id = submit_task(fake)
+    first = invoke("video_query", fake, task_id=task_id)  # still running
+    assert types(first)[0] == MessageType.VARIABLE
+    time.sleep(0.3)
+    messages = invoke("video_query", fake, task_id=f"  {task_id}\n")  # pasted ids carry whitespace
+    assert types(messages) == [MessageType.BLOB, MessageType.JSON, MessageType.TEXT]
+    assert not IMAGE_TYPES & set(types(messages))
+    assert_mp4_blob(messages[0], fake.jobs[0].images[0], task_id)
+    assert messages[1].message.json_object["task_id"] == task_id
+    assert [request.kind for request in fake.requests] == ["submit", "poll", "poll", "file"]
+
+
+def test_query_of_a_failed_task_raises_with_the_reason(start_fake: StartFake) -> None:
+    fake = start_video(start_fake, outcome="failed")
+    task_id = submit_task(fake)
+    with pytest.raises(TaskFailedError) as caught:
+        invoke("video_query", fake, task_id=task_id)
+    message = str(caught.value)
+    assert fake.scenario.failure_reason in message and task_id in message
+    assert fake.settings.poll.failure[0] in message
+
+
+def test_query_of_an_unknown_task_names_the_http_status(start_fake: StartFake) -> None:
+    fake = start_video(start_fake)
+    with pytest.raises(ProviderHttpError) as caught:
+        invoke("video_query", fake, task_id="no-such-task")
+    assert "HTTP 404" in str(caught.value) and "Task no-such-task not found" in str(caught.value)
+
+
+def test_query_without_a_task_id_is_refused_before_any_request(start_fake: StartFake) -> None:
+    fake = start_video(start_fake)
+    with pytest.raises(PluginError, match="task id is empty"):
+        invoke("video_query", fake, task_id="   ")
+    assert fake.requests == []

@@ -1,0 +1,241 @@
+"""The image-edit tool's glue: the input image from Dify's file service to the provider's request body.
+
+Strategy: the fake provider (built from the ``tools.image_edit`` settings) also plays Dify's file service
+(``fake.add_file`` -> an ``/inputs/<name>`` URL), and the tool is invoked as the SDK does with a file parameter
+dict exactly as the daemon sends it (``dify_model_identity: __dify__file__``, url, mime_type...). Each test
+checks what really crossed the wire: the submit body's image field (a ``data:<mime>;base64,...`` URI decoding to
+the served bytes, or the file URL unchanged), the image's size and validity after shrinking (decoded with
+Pillow), which requests were made (none to the provider when the input is refused), and the message a user sees.
+The client's fault matrix for this tool's settings is in test_job_client.py. Skipped without the image_edit tool.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import random
+from typing import Any
+
+import pytest
+from dify_plugin.entities.tool import ToolInvokeMessage
+from fake_provider import FakeProvider
+from support import (
+    INPUT_JPEG,
+    PROMPT,
+    StartFake,
+    dify_file,
+    quick,
+    requires_tool,
+    settings_for,
+    tool_class,
+    tool_parameters,
+)
+
+from job_client.errors import PluginError
+from job_client.media import sniff_mime_type
+from job_client.paths import find_all
+from job_client.settings import Settings
+
+MessageType = ToolInvokeMessage.MessageType
+pytestmark = [requires_tool("image_edit"), pytest.mark.usefixtures("quick_glue")]
+
+
+def edit_settings(**image_input: Any) -> Settings:
+    """The image_edit settings, polled quickly, with the given image_input fields replaced."""
+    settings = quick(settings_for("image_edit"))
+    return dataclasses.replace(settings, image_input=dataclasses.replace(settings.image_input, **image_input))
+
+
+@pytest.fixture
+def start_edit(start_fake: StartFake, use_settings: Any) -> Any:
+    """``start_edit(transport="url")``: the glue and a fake both use image_edit settings with those image_input."""
+
+    def _start(scenario_fields: dict[str, Any] | None = None, **image_input: Any) -> FakeProvider:
+        settings = edit_settings(**image_input)
+        use_settings(settings, tool="image_edit")
+        return start_fake(settings=settings, **(scenario_fields or {}))
+
+    return _start
+
+
+def invoke(fake: FakeProvider, **parameters: Any) -> list[ToolInvokeMessage]:
+    """The tool invoked as the SDK does, with the form defaults of tools/image_edit.yaml."""
+    tool = tool_class("image_edit").from_credentials(fake.credentials, user_id="u")
+    return list(tool.invoke(tool_parameters("image_edit", **parameters)))
+
+
+def sent_image(fake: FakeProvider) -> str:
+    """The value of the image field of the one submit request the fake received."""
+    (submit,) = fake.requests_of("submit")
+    (value,) = find_all(submit.body, fake.settings.submit.body_fields["image"])
+    return value
+
+
+def decode_data_uri(value: str) -> tuple[str, bytes]:
+    header, _, payload = value.partition(",")
+    assert header.startswith("data:") and header.endswith(";base64"), value[:80]
+    return header.removeprefix("data:").removesuffix(";base64"), base64.b64decode(payload, validate=True)
+
+
+def noise_image(width: int, height: int, mode: str = "RGB", file_format: str = "PNG") -> bytes:
+    """A deterministic image of random pixels: it compresses badly, so its size is known to be large."""
+    from PIL import Image  # Pillow is a dependency of renderings with image_edit only
+
+    channels = len(mode)
+    image = Image.frombytes(mode, (width, height), random.Random(7).randbytes(width * height * channels))
+    buffer = io.BytesIO()
+    image.save(buffer, format=file_format)
+    return buffer.getvalue()
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # a truncated or corrupt file fails here
+        return image.size
+
+
+def header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+# ── what is sent ───────────────────────────────────────────────────────────────
+def test_input_goes_inline_as_a_data_uri_of_the_served_bytes(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    url = fake.add_file("cat.jpg", INPUT_JPEG)
+    messages = invoke(fake, image=dify_file(url, INPUT_JPEG))
+    assert sent_image(fake) == "data:image/jpeg;base64," + base64.b64encode(INPUT_JPEG).decode("ascii")
+    settings = fake.settings
+    (submit,) = fake.requests_of("submit")
+    assert find_all(submit.body, settings.submit.body_fields["prompt"]) == [PROMPT]
+    assert find_all(submit.body, settings.submit.body_fields["model"]) == [settings.default_model]
+    for path, value in settings.submit.body_extra.items():
+        assert find_all(submit.body, path) == [value]
+    # The input is read once from Dify's file service, and the provider's key is never sent there.
+    (fetch,) = fake.requests_of("input")
+    assert header(fetch.headers, settings.auth_header) is None
+    # The edited image comes back as a blob, exactly as served.
+    assert [message.type for message in messages] == [MessageType.BLOB, MessageType.JSON, MessageType.TEXT]
+    blob = messages[0]
+    (job,) = fake.jobs
+    assert blob.message.blob == job.images[0]
+    assert blob.meta["mime_type"] == "image/jpeg"
+    assert blob.meta["filename"].startswith(f"{settings.file_prefix}-") and blob.meta["filename"].endswith("-1.jpg")
+    assert messages[2].message.text == f"Generated 1 image with {settings.default_model}."
+
+
+def test_url_transport_sends_the_dify_file_url_unchanged(start_edit: Any) -> None:
+    fake = start_edit(transport="url")
+    url = fake.add_file("cat.jpg", INPUT_JPEG) + "?timestamp=1&sign=abc"  # Dify's signed file URLs
+    messages = invoke(fake, image=dify_file(url, INPUT_JPEG))
+    assert sent_image(fake) == url
+    assert fake.requests_of("input") == []  # the provider fetches it, not the plugin
+    assert [message.message.blob for message in messages if message.type == MessageType.BLOB] == fake.jobs[0].images
+
+
+def test_oversized_input_is_shrunk_to_a_valid_jpeg_under_the_limit(start_edit: Any) -> None:
+    original = noise_image(320, 240)
+    limit = 40_000
+    assert len(original) > 4 * limit
+    fake = start_edit(transport="data_uri", max_bytes=limit)
+    url = fake.add_file("noise.png", original)
+    invoke(fake, image=dify_file(url, original, "noise.png", "image/png"))
+    mime_type, data = decode_data_uri(sent_image(fake))
+    assert mime_type == "image/jpeg" == sniff_mime_type(data)
+    assert len(data) <= limit
+    width, height = image_size(data)  # decodes completely: a valid image
+    assert width < 320 and abs(width / height - 320 / 240) < 0.02  # smaller, same shape
+
+
+def test_oversized_transparent_input_stays_a_png(start_edit: Any) -> None:
+    original = noise_image(200, 200, mode="RGBA")
+    limit = 60_000
+    assert len(original) > limit
+    fake = start_edit(transport="data_uri", max_bytes=limit)
+    url = fake.add_file("cutout.png", original)
+    invoke(fake, image=dify_file(url, original, "cutout.png", "image/png"))
+    mime_type, data = decode_data_uri(sent_image(fake))
+    assert mime_type == "image/png" == sniff_mime_type(data)  # JPEG would lose the transparency
+    assert len(data) <= limit and image_size(data)[0] < 200
+
+
+def test_input_over_the_side_limit_is_scaled_down(start_edit: Any) -> None:
+    original = noise_image(300, 150, file_format="JPEG")
+    fake = start_edit(transport="data_uri", max_side=100)
+    url = fake.add_file("wide.jpg", original)
+    invoke(fake, image=dify_file(url, original, "wide.jpg"))
+    _, data = decode_data_uri(sent_image(fake))
+    assert image_size(data) == (100, 50)
+
+
+def test_input_within_the_limits_is_sent_byte_for_byte(start_edit: Any) -> None:
+    original = noise_image(64, 64)
+    fake = start_edit(transport="data_uri")
+    url = fake.add_file("small.png", original)
+    invoke(fake, image=dify_file(url, original, "small.png", "image/png"))
+    assert decode_data_uri(sent_image(fake)) == ("image/png", original)  # no re-encoding, no metadata loss
+
+
+# ── refused inputs: a clear error and nothing sent to the provider ─────────────
+def test_text_bytes_named_as_an_image_are_refused(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    text = b"These are meeting notes, not a picture.\n" * 20
+    url = fake.add_file("notes.png", text, content_type="image/png")
+    with pytest.raises(PluginError, match="not a PNG, JPEG, WebP or GIF image"):
+        invoke(fake, image=dify_file(url, text, "notes.png", "image/png"))
+    assert fake.requests_of("submit") == []
+
+
+def test_corrupt_image_is_refused_with_a_clear_error(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 100  # a PNG signature, then nothing readable
+    url = fake.add_file("broken.png", broken)
+    with pytest.raises(PluginError, match="could not be read as an image") as caught:
+        invoke(fake, image=dify_file(url, broken, "broken.png", "image/png"))
+    assert "\n" in str(caught.value)  # English, then Chinese
+    assert fake.requests_of("submit") == []
+
+
+def test_a_file_dify_declares_as_not_an_image_is_refused_before_reading_it(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    url = fake.add_file("notes.txt", b"plain text")
+    with pytest.raises(PluginError, match="is text/plain, not an image"):
+        invoke(fake, image=dify_file(url, b"plain text", "notes.txt", "text/plain"))
+    assert fake.requests == []
+
+
+def test_missing_image_is_refused_before_any_request(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    with pytest.raises(PluginError, match="Add an input image to edit"):
+        invoke(fake)
+    assert fake.requests == []
+
+
+def test_dify_file_url_answering_404_names_files_url(start_edit: Any) -> None:
+    fake = start_edit(transport="data_uri")
+    url = fake.add_file("gone.jpg", b"", status=404)
+    with pytest.raises(PluginError) as caught:
+        invoke(fake, image=dify_file(url, INPUT_JPEG, "gone.jpg"))
+    message = str(caught.value)
+    assert "Could not read the input image from Dify: HTTP 404" in message
+    assert "FILES_URL" in message
+    assert len(fake.requests_of("input")) == 1 and fake.requests_of("submit") == []
+
+
+def test_provider_failure_after_the_upload_raises_with_its_reason(start_edit: Any) -> None:
+    fake = start_edit({"outcome": "failed"}, transport="data_uri")
+    url = fake.add_file("cat.jpg", INPUT_JPEG)
+    with pytest.raises(PluginError) as caught:
+        invoke(fake, image=dify_file(url, INPUT_JPEG))
+    assert fake.scenario.failure_reason in str(caught.value)
+
+
+@pytest.mark.parametrize("transport", ["data_uri", "url"])
+def test_a_relative_file_url_names_files_url_before_any_request(start_edit: Any, transport: str) -> None:
+    # What Dify hands a tool when its FILES_URL is empty: a path that neither the plugin nor the API can fetch.
+    fake = start_edit(transport=transport)
+    with pytest.raises(PluginError, match="not absolute.*FILES_URL"):
+        invoke(fake, image=dify_file("/files/tools/1b2c3d.png?timestamp=1&sign=abc", INPUT_JPEG, "cat.png"))
+    assert fake.requests == []

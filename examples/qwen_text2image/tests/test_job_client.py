@@ -1,0 +1,361 @@
+"""The job client against a fake provider over real HTTP, without Dify, once per job tool of this rendering.
+
+Strategy: each test starts scripts/fake_provider.py, built from one tool's settings (``load_settings(tool=...)``
+for text2image, image_edit and text2video: the ``job`` fixture), with one scripted behaviour (success, a failed
+task, throttling, broken answers, a job that never ends...), runs one job through JobClient on 127.0.0.1, and
+asserts the exact outcome: the bytes (JPEG images, or MP4 files for video), the exception type and its message,
+and what the fake received and when. Polling is sped up through dataclasses.replace on the settings, except in
+the tests whose subject is timing: those run on the real clock once per API mode, and each tool's own schedule
+(first delay, growth, interval cap, max_wait) is replayed in full on a virtual clock injected into JobClient.
+Tools this rendering lacks, and cases that need a task (async) or result URLs, skip themselves with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+from fake_provider import FakeProvider, Reply
+from support import PROMPT, JobKind, StartFake, closed_port_url
+
+from job_client import JobClient, JobResult
+from job_client.errors import (
+    BadResponseError,
+    CannotReachError,
+    InvalidApiKeyError,
+    JobTimeoutError,
+    NoResultsError,
+    PluginError,
+    ProviderHttpError,
+    RateLimitedError,
+    ResultDownloadError,
+    TaskFailedError,
+)
+from job_client.paths import find_all
+from job_client.settings import Settings
+
+# Timing tolerance: a loaded CI machine adds latency, never removes it.
+SLACK = 0.4
+# The client's own first backoff step, used when a refusal carries no usable Retry-After.
+FIRST_BACKOFF = 1.0
+# A Retry-After told apart from FIRST_BACKOFF (obeying it is shorter) that keeps the suite fast.
+RETRY_AFTER = 0.5
+
+
+@pytest.fixture
+def settings(job: JobKind) -> Settings:
+    """This job tool's settings as rendered (used where real timing is the point)."""
+    return job.settings
+
+
+@pytest.fixture
+def quick_settings(job: JobKind) -> Settings:
+    """This job tool's settings, polled every 0.1 s; start_fake() builds its fake from them."""
+    return job.quick
+
+
+def run_job(fake: FakeProvider, job: JobKind, settings: Settings | None = None, **parameters: Any) -> JobResult:
+    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url)
+    return client.generate(job.parameters(**parameters))
+
+
+def job_error(
+    fake: FakeProvider, job: JobKind, expected: type[PluginError], settings: Settings | None = None
+) -> PluginError:
+    with pytest.raises(expected) as caught:
+        run_job(fake, job, settings)
+    return caught.value
+
+
+def header(request_headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in request_headers.items() if key.lower() == name.lower()), None)
+
+
+# ── success ────────────────────────────────────────────────────────────────────
+def test_success_returns_the_served_bytes_as_a_named_file(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake()
+    result = run_job(fake, job)
+    (job_served,) = fake.jobs
+    (media,) = result.files
+    assert media.data == job_served.images[0]
+    assert media.mime_type == job.mime_type
+    settings = job.settings
+    expected_name = f"{settings.file_prefix}-{job_served.id if job.is_async else 'result'}-1.{job.extension}"
+    assert media.filename == expected_name
+    assert result.task_id == (job_served.id if job.is_async else None)
+    assert result.model == settings.default_model
+    assert result.oversized == []
+
+
+def test_requests_follow_the_settings_and_the_key_goes_only_to_the_api(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake()
+    settings = job.settings
+    run_job(fake, job, size="1024x1024")
+    fields = settings.submit.body_fields
+    (submit,) = fake.requests_of("submit")
+    assert find_all(submit.body, fields["prompt"]) == [PROMPT]
+    assert find_all(submit.body, fields["model"]) == [settings.default_model]
+    if "size" in fields:
+        assert find_all(submit.body, fields["size"]) == [f"1024{settings.submit.size_separator}1024"]
+    for path, value in settings.submit.body_extra.items():
+        assert find_all(submit.body, path) == [value]
+    for name, value in settings.submit.headers.items():
+        assert header(submit.headers, name) == value
+    api_requests = fake.requests_of("submit") + fake.requests_of("poll")
+    assert {header(request.headers, settings.auth_header) for request in api_requests} == {
+        f"{settings.auth_scheme} {fake.api_key}".strip()
+    }
+    for poll in fake.requests_of("poll"):
+        for name, value in settings.poll.headers.items():
+            assert header(poll.headers, name) == value
+    # Result URLs are third-party (CDN) links: the key must never be sent there.
+    for download in fake.requests_of("file"):
+        assert header(download.headers, settings.auth_header) is None
+    assert len(fake.requests_of("file")) == (1 if job.url_results else 0)
+
+
+def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFake, job: JobKind) -> None:
+    if "n" not in job.settings.submit.body_fields:
+        pytest.skip(f"{job.tool}: settings.yaml sends no 'n' (submit.body_fields)")
+    fake = start_fake()
+    result = run_job(fake, job, n=2.0)  # Dify sends numbers as floats
+    (job_served,) = fake.jobs
+    (sent_n,) = find_all(job_served.body, job.settings.submit.body_fields["n"])
+    assert sent_n == 2 and isinstance(sent_n, int)
+    assert [media.data for media in result.files] == job_served.images
+    assert job_served.images[0] != job_served.images[1]
+    assert [media.filename.rsplit("-", 1)[1] for media in result.files] == [f"1.{job.extension}", f"2.{job.extension}"]
+
+
+# ── the provider says no ───────────────────────────────────────────────────────
+def test_failed_task_raises_with_the_providers_reason(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake(outcome="failed")
+    error = job_error(fake, job, TaskFailedError if job.is_async else ProviderHttpError)
+    assert fake.scenario.failure_reason in str(error)
+    if job.is_async:
+        assert fake.jobs[0].id in str(error)
+        assert job.settings.poll.failure[0] in str(error)
+
+
+def test_rejected_key_says_invalid_and_never_repeats_the_key(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake()
+    wrong_key = f"{job.settings.api_key_prefix}wrong-key-9876543210"
+    with pytest.raises(InvalidApiKeyError) as caught:
+        JobClient(fake.settings, wrong_key, fake.base_url).generate(job.parameters())
+    message = str(caught.value)
+    assert "API key is invalid" in message and "HTTP 401" in message
+    # The fake echoes the refused token in its error body, as real APIs do; the plugin must redact it.
+    assert "Invalid API key or token" in message
+    assert wrong_key not in message
+    assert len(fake.requests_of("submit")) == 1 and fake.jobs == []
+
+
+def test_key_without_the_expected_prefix_is_refused_before_any_request(start_fake: StartFake, job: JobKind) -> None:
+    prefix = job.settings.api_key_prefix
+    if not prefix:
+        pytest.skip("settings.yaml names no api_key_prefix")
+    fake = start_fake()
+    with pytest.raises(InvalidApiKeyError, match=f"start with '{prefix}'"):
+        JobClient(fake.settings, "not-a-real-key", fake.base_url).generate(job.parameters())
+    assert fake.requests == []
+
+
+def test_empty_prompt_is_refused_before_any_request(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake()
+    with pytest.raises(PluginError, match="prompt is empty"):
+        JobClient(fake.settings, fake.api_key, fake.base_url).generate(job.parameters(prompt="  "))
+    assert fake.requests == []
+
+
+# ── throttling and transient errors ────────────────────────────────────────────
+def test_rate_limited_submit_waits_for_retry_after_then_succeeds(start_fake: StartFake, job: JobKind) -> None:
+    # Obeying the header (0.5 s) is told apart from the client's own first backoff step (1 s).
+    fake = start_fake(submit_replies=[Reply(429, headers={"Retry-After": str(RETRY_AFTER)})])
+    result = run_job(fake, job)
+    first, second = fake.requests_of("submit")
+    assert RETRY_AFTER <= second.at - first.at < RETRY_AFTER + SLACK
+    (job_served,) = fake.jobs  # the refused submit started nothing, the retry started exactly one job
+    assert [media.data for media in result.files] == job_served.images
+
+
+def test_unavailable_submit_with_a_garbled_retry_after_backs_off_then_succeeds(
+    start_fake: StartFake, job: JobKind
+) -> None:
+    fake = start_fake(submit_replies=[Reply(503, headers={"Retry-After": "soon-ish"})])
+    result = run_job(fake, job)
+    first, second = fake.requests_of("submit")
+    assert FIRST_BACKOFF - 0.1 <= second.at - first.at < FIRST_BACKOFF + SLACK
+    (job_served,) = fake.jobs
+    assert [media.data for media in result.files] == job_served.images
+
+
+def test_submit_failing_three_times_gives_up_with_the_status(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake(submit_replies=[Reply(503, headers={"Retry-After": "0.1"})] * 3)
+    error = job_error(fake, job, ProviderHttpError)
+    assert "HTTP 503" in str(error) and "scripted by the fake provider" in str(error)
+    assert len(fake.requests_of("submit")) == 3 and fake.jobs == []
+
+
+def test_submit_rate_limited_three_times_says_retry_later(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake(submit_replies=[Reply(429, headers={"Retry-After": "0.1"})] * 3)
+    message = str(job_error(fake, job, RateLimitedError))
+    assert "rate limiting" in message and "HTTP 429" in message and "Retry later" in message
+    assert len(fake.requests_of("submit")) == 3 and fake.jobs == []
+
+
+def test_rate_limited_poll_waits_for_retry_after_then_succeeds(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_async()
+    fake = start_fake(poll_replies=[Reply(429, headers={"Retry-After": str(RETRY_AFTER)})])
+    result = run_job(fake, job)
+    first, second = fake.requests_of("poll")[:2]
+    assert RETRY_AFTER <= second.at - first.at < RETRY_AFTER + SLACK
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_unavailable_poll_is_retried_then_succeeds(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_async()
+    fake = start_fake(poll_replies=[Reply(503, headers={"Retry-After": "0.2"})])
+    result = run_job(fake, job)
+    assert len(fake.requests_of("poll")) == 2
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+# ── answers the settings do not describe ───────────────────────────────────────
+def test_submit_answering_html_is_a_clear_error(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake(submit_replies=[Reply.html()])
+    message = str(job_error(fake, job, BadResponseError))
+    assert "text/html" in message and "instead of JSON" in message and fake.base_url in message
+
+
+def test_poll_answering_html_is_a_clear_error(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_async()
+    fake = start_fake(poll_replies=[Reply.html()])
+    message = str(job_error(fake, job, BadResponseError))
+    assert "answered the status response with text/html" in message and "instead of JSON" in message
+    assert "Please sign in" in message  # a snippet of what came back helps to see it is a login page
+
+
+def test_missing_task_id_is_a_clear_error(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_async()
+    fake = start_fake(omit_task_id=True)
+    message = str(job_error(fake, job, BadResponseError))
+    assert "returned no task id" in message
+    assert f"'{job.settings.submit.task_id_field}'" in message
+    assert fake.requests_of("poll") == []
+
+
+def test_success_without_results_says_where_it_looked(start_fake: StartFake, job: JobKind) -> None:
+    fake = start_fake(outcome="empty")
+    message = str(job_error(fake, job, NoResultsError))
+    assert f"no result at '{job.settings.result.field}'" in message
+    if job.is_async:
+        assert f"task {fake.jobs[0].id} succeeded" in message
+
+
+def test_result_url_answering_404_names_the_status_and_host(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_url_results()
+    fake = start_fake(image_status=404)
+    message = str(job_error(fake, job, ResultDownloadError))
+    assert "Could not download result 1 of 1: HTTP 404 from 127.0.0.1" in message
+
+
+def test_result_over_the_cap_is_a_link_or_a_clear_error(
+    start_fake: StartFake, quick_settings: Settings, job: JobKind
+) -> None:
+    cap = 50_000
+    settings = dataclasses.replace(quick_settings, result=dataclasses.replace(quick_settings.result, max_bytes=cap))
+    fake = start_fake(image_bytes=job.sample(min_size=cap + 1), settings=settings)
+    if not job.url_results:
+        message = str(job_error(fake, job, ResultDownloadError))
+        assert "above the 0.05 MB cap" in message and "no URL to link" in message
+        return
+    result = run_job(fake, job)
+    assert result.files == []
+    (link,) = result.oversized
+    assert link.url == f"{fake.origin}/files/{fake.jobs[0].file_names[0]}"
+    assert "\n" not in link.reason
+    assert link.reason.startswith("Result 1 is larger than the 0.05 MB file cap")
+    assert link.reason.endswith("returned as a link instead.")
+
+
+# ── time and network ───────────────────────────────────────────────────────────
+def test_job_that_never_finishes_ends_at_max_wait(start_fake: StartFake, settings: Settings, job: JobKind) -> None:
+    job.skip_if_timed_elsewhere()
+    short = dataclasses.replace(settings, max_wait=2.0)  # the real polling schedule, a short budget
+    fake = start_fake(outcome="never", settings=short)
+    started = time.monotonic()
+    error = job_error(fake, job, JobTimeoutError if job.is_async else CannotReachError, settings=short)
+    waited = time.monotonic() - started
+    assert 2.0 - 0.1 <= waited < 2.0 + SLACK
+    if job.is_async:
+        assert f"task {fake.jobs[0].id} did not finish within 2 s (max_wait 2 s)" in str(error)
+    else:
+        assert "did not answer the submit request in time" in str(error)
+        assert len(fake.requests_of("submit")) == 1  # a job that may be running is never submitted twice
+
+
+def test_connection_refused_says_cannot_reach_the_host(settings: Settings, job: JobKind) -> None:
+    url = closed_port_url()
+    client = JobClient(settings, f"{settings.api_key_prefix}any-key", url)
+    with pytest.raises(CannotReachError) as caught:
+        client.generate(job.parameters())
+    assert f"Cannot reach {url.removeprefix('http://')}" in str(caught.value)
+
+
+def test_polling_follows_the_settings_schedule(start_fake: StartFake, settings: Settings, job: JobKind) -> None:
+    job.skip_unless_async()
+    job.skip_if_timed_elsewhere()
+    job_seconds = 2.0
+    fake = start_fake(job_seconds=job_seconds, settings=settings)
+    client = JobClient(settings, fake.api_key, fake.base_url)
+    result = client.generate(job.parameters())
+    (submit,) = fake.requests_of("submit")
+    polls = [request.at - submit.at for request in fake.requests_of("poll")]
+    assert polls[0] == pytest.approx(min(settings.poll.first_delay, settings.poll.interval), abs=0.25)
+    for previous, current in zip(polls, polls[1:], strict=False):
+        assert current - previous == pytest.approx(client.next_poll_delay(previous), abs=0.25)
+    # Polling stops at the first answer after the job is done.
+    assert [at >= job_seconds for at in polls] == [False] * (len(polls) - 1) + [True]
+    assert result.status_requests == len(polls)
+
+
+class VirtualClock:
+    """A clock and a sleep for JobClient: sleeping advances the clock at once, and every sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_whole_schedule_of_a_job_that_never_ends_on_a_virtual_clock(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_async()
+    settings = job.settings  # the real schedule and the real max_wait, replayed in milliseconds
+    poll = settings.poll
+    fake = start_fake(outcome="never", settings=settings)
+    clock = VirtualClock()
+    client = JobClient(settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    with pytest.raises(JobTimeoutError) as caught:
+        client.generate(job.parameters())
+    assert f"did not finish within {settings.max_wait:.0f} s" in str(caught.value)
+    *gaps, last = clock.sleeps
+    assert clock.now == pytest.approx(1000.0 + settings.max_wait)  # gave up exactly at max_wait, not before
+    assert len(fake.requests_of("poll")) == len(gaps)  # one status request after each full gap
+    assert gaps[0] == min(poll.first_delay, poll.interval)
+    waited = 0.0
+    for index, gap in enumerate(gaps):
+        waited += gap
+        if index + 1 < len(gaps):
+            assert gaps[index + 1] == pytest.approx(client.next_poll_delay(waited))
+    assert gaps == sorted(gaps) and max(gaps) <= poll.interval  # grows, never beyond the interval
+    if 0.1 * sum(gaps[:-1]) >= poll.interval:  # long enough to reach the cap: it stays there
+        assert gaps[-1] == pytest.approx(poll.interval)
+    assert 0 <= last <= poll.interval  # the final sleep only runs out the budget

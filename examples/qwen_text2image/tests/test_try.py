@@ -1,0 +1,79 @@
+"""scripts/try.py, the try-run without Dify: it runs as a user runs it, in a subprocess.
+
+Strategy: run try.py with its default tool (this rendering's first of text2image, image_edit, text2video; an
+edit gets ``--image`` with a known JPEG). Offline with --fake the saved file must be exactly the fake provider's
+result; against a fake that refuses the key, the run must fail with the plugin's own message and a non-zero
+status. The key never reaches the output. Each run starts a Python process (about 2 s), so there are three.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fake_provider import FakeProvider, Scenario, sample_jpeg, sample_mp4
+from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for
+
+from job_client.media import sniff_mime_type
+
+# try.py's default: the first tool this plugin has, in the order try.py picks it.
+TOOL = next(tool for tool in JOB_TOOLS if has_tool(tool))
+SETTINGS = settings_for(TOOL)
+
+
+def try_run(*args: str, image_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """try.py with the given arguments, plus ``--image`` when the default tool edits an image."""
+    environment = {key: value for key, value in os.environ.items() if key not in ("API_KEY", "BASE_URL")}
+    extra: list[str] = []
+    if TOOL == "image_edit":
+        image = image_dir / "input.jpg"
+        image.write_bytes(INPUT_JPEG)
+        extra = ["--image", str(image)]
+    return subprocess.run(
+        [sys.executable, "scripts/try.py", *args, *extra],
+        cwd=PLUGIN_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environment, **(env or {})},
+    )
+
+
+def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = try_run("a golden cat", "--fake", "--out", str(out), image_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (saved,) = out.iterdir()
+    # The fake labels each result with its job, index and prompt, so the expected bytes are known exactly.
+    if TOOL == "text2video":
+        assert saved.read_bytes() == sample_mp4("fake-task-1 video 1 prompt a golden cat")
+        assert sniff_mime_type(saved.read_bytes()) == "video/mp4" and saved.suffix == ".mp4"
+    else:
+        assert saved.read_bytes() == sample_jpeg("fake-task-1 image 1 prompt a golden cat")
+        assert sniff_mime_type(saved.read_bytes()) == "image/jpeg" and saved.suffix == ".jpg"
+    assert f"saved {saved}" in result.stdout and "task id:" in result.stdout
+
+
+def test_real_run_reads_the_key_from_the_environment_and_saves_served_bytes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with FakeProvider(SETTINGS) as fake:
+        env = {"API_KEY": fake.api_key, "BASE_URL": fake.base_url}
+        result = try_run("a red fox", "--out", str(out), image_dir=tmp_path, env=env)
+        served = fake.jobs[0].images
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [path.read_bytes() for path in sorted(out.iterdir())] == served
+    assert fake.api_key not in result.stdout + result.stderr
+
+
+def test_provider_error_exits_non_zero_with_the_plugins_message(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    wrong_key = f"{SETTINGS.api_key_prefix}wrong-key-9876543210"
+    with FakeProvider(SETTINGS, Scenario()) as fake:
+        env = {"API_KEY": wrong_key, "BASE_URL": fake.base_url}
+        result = try_run("a cat", "--out", str(out), image_dir=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "API key is invalid" in result.stderr and "HTTP 401" in result.stderr
+    assert wrong_key not in result.stdout + result.stderr
+    assert not out.exists() or not list(out.iterdir())

@@ -1,0 +1,520 @@
+"""A local fake of the provider's API, built from this plugin's own ``job_client/settings.yaml``.
+
+It answers at the paths and in the JSON layout the settings name (submit, status, results, errors, the
+credential check), so the same fake serves any preset and any tool: asynchronous (ModelScope, DashScope) or
+synchronous, URL or base64 results, images or videos. Build it from one tool's settings
+(``FakeProvider(load_settings(tool="text2video"))``) to fake that tool's API. It also serves the result files
+itself, the way a CDN would (``/files/<name>``, no key), and input files the way Dify's file service would
+(``add_file`` -> ``/inputs/<name>``). Standard library only; it listens on 127.0.0.1 on a free port and starts
+in milliseconds.
+
+    from fake_provider import FakeProvider, Reply, Scenario
+
+    with FakeProvider(scenario=Scenario(job_seconds=2)) as fake:
+        client = JobClient(settings, fake.api_key, fake.base_url)   # or credentials=fake.credentials
+        ...
+        fake.requests_of("poll")      # what the plugin sent, with monotonic timestamps
+        fake.jobs[0].images           # the exact bytes served for the first job (images or videos)
+        fake.jobs[0].body             # the exact JSON body of its submit request
+
+Results are JPEG images, or tiny MP4-like files (an ``ftyp`` and an ``mdat`` box) when the settings describe a
+video API (``Scenario(media=...)`` overrides the guess). Run it alone to point a plugin at it by hand:
+``python scripts/fake_provider.py [--tool text2video] [--job-seconds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import contextlib
+import json
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+# Run as `python scripts/fake_provider.py`, the plugin root is not on sys.path yet.
+PLUGIN_ROOT = Path(__file__).resolve().parents[1]
+if str(PLUGIN_ROOT) not in sys.path:
+    sys.path.insert(0, str(PLUGIN_ROOT))
+
+from job_client.media import extension_for, sniff_mime_type  # noqa: E402
+from job_client.paths import find_all  # noqa: E402
+from job_client.settings import Settings, load_settings  # noqa: E402
+
+# A real 16x16 JPEG (baseline, quality 80), so the plugin's type sniffing sees what a provider sends.
+SAMPLE_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8t"
+    "MC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAAR"
+    "CAAQABADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEG"
+    "E1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWG"
+    "h4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEB"
+    "AQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYk"
+    "NOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0"
+    "tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDyrwpp33Plr2Twpp33PlrjvCmnfc4r2Twp"
+    "p33PlrXPMdvqLiPhXf3T/9k="
+)
+
+Outcome = Literal["success", "failed", "never", "empty"]
+Media = Literal["image", "video"]
+RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
+
+
+def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
+    """SAMPLE_JPEG with ``label`` in a JPEG comment (so each job's image differs) and padded to ``min_size``.
+
+    Both changes keep the file a valid JPEG: the comment is a COM segment, the padding follows the end marker.
+    """
+    data = SAMPLE_JPEG
+    if label:
+        comment = label.encode("utf-8")[:60_000]
+        data = data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+    return data + b"\0" * max(0, min_size - len(data))
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    """One ISO base media file box: 32-bit size (header included), 4-character type, payload."""
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+# The ``ftyp`` box every MP4 starts with: major brand isom, minor version 0x200, four compatible brands.
+SAMPLE_FTYP = _box(b"ftyp", b"isom" + (0x200).to_bytes(4, "big") + b"isomiso2avc1mp41")
+
+
+def sample_mp4(label: str = "", min_size: int = 0) -> bytes:
+    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box holding ``label``, padded to min_size.
+
+    Enough for what the plugin does with a video (sniff ``ftyp`` at bytes 4-8, pass the bytes on unchanged);
+    it has no ``moov`` box, so players will not play it.
+    """
+    payload = label.encode("utf-8")
+    payload += b"\0" * max(0, min_size - len(SAMPLE_FTYP) - 8 - len(payload))
+    return SAMPLE_FTYP + _box(b"mdat", payload)
+
+
+def guess_media(settings: Settings) -> Media:
+    """What the settings' API returns: video when its file prefix or result field says so, else images."""
+    return "video" if "video" in f"{settings.file_prefix} {settings.result.field}".lower() else "image"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted HTTP answer, served before the normal ones (e.g. ``Reply(429, headers={"Retry-After": "1"})``).
+
+    ``body=None`` gives a JSON error naming the status, placed at the settings' first error field.
+    """
+
+    status: int
+    body: str | dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def html(cls, status: int = 200) -> Reply:
+        """What a proxy or login page sends instead of the API: HTML with the given status."""
+        page = "<!DOCTYPE html><html><head><title>Gateway</title></head><body><h1>Please sign in</h1></body></html>"
+        return cls(status, page, {"Content-Type": "text/html; charset=utf-8"})
+
+
+@dataclass
+class Scenario:
+    """How the fake behaves. Every field has a default that makes a job succeed at once."""
+
+    api_key: str | None = None  # the key it accepts; None: the settings' key prefix + "fake-key-0123456789"
+    job_seconds: float = 0.0  # from the submit until the job is finished (sync: the submit answers then)
+    outcome: Outcome = "success"  # failed: failure_reason at the first error field; never: stays pending
+    failure_reason: str = "The prompt was rejected by content moderation."
+    images: int | None = None  # results per job; None: the request's `n` (read through body_fields), else 1
+    image_bytes: bytes | None = None  # every result's bytes; None: a sample labelled with the job (all unique)
+    submit_replies: list[Reply] = field(default_factory=list)  # served first, one per submit request
+    poll_replies: list[Reply] = field(default_factory=list)  # served first, one per status request
+    image_status: int = 200  # e.g. 404: every result URL answers that status
+    omit_task_id: bool = False  # the submit answer lacks the task id
+    media: Media | None = None  # what the samples are (JPEG or MP4); None: guess_media(settings)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    kind: RequestKind
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON, the raw text when it is not JSON, None when empty
+    at: float  # time.monotonic() when it arrived
+
+
+@dataclass
+class Job:
+    id: str
+    prompt: str
+    body: dict[str, Any]  # the submit request's JSON body, as received
+    images: list[bytes]  # exactly the bytes served (as files or as base64); videos too, despite the name
+    file_names: list[str]  # where the images are served: /files/<name>
+    submitted_at: float
+    done_at: float
+
+
+def _segments(path: str) -> list[tuple[str, str | None]]:
+    result = []
+    for part in path.split("."):
+        match = re.fullmatch(r"(?P<key>[^.\[\]]+)(?:\[(?P<index>\*|\d+)\])?", part)
+        if not match:
+            raise ValueError(f"invalid path segment {part!r} in {path!r}")
+        result.append((match["key"], match["index"]))
+    return result
+
+
+def _nest(segments: list[tuple[str, str | None]], values: list[Any], in_item: bool = False) -> dict[str, Any]:
+    """A document where ``find_all(document, path)`` yields ``values``; ``[*]`` makes one list item per value."""
+    (key, index), rest = segments[0], segments[1:]
+    if index is None:
+        if rest:
+            return {key: _nest(rest, values, in_item)}
+        return {key: values[0] if in_item and len(values) == 1 else list(values)}
+    if index == "*":
+        return {key: [_nest(rest, [value], True) if rest else value for value in values]}
+    # A fixed index such as data[0].url: the first value at that position.
+    filler: Any = {} if rest else None
+    head = values[:1]
+    return {key: [filler] * int(index) + ([_nest(rest, head, True) if rest else head[0]] if head else [])}
+
+
+def document_at(path: str, value: Any) -> dict[str, Any]:
+    """A JSON document holding ``value`` at a dotted path (``error.message``, ``output.task_id``)."""
+    return _nest(_segments(path), [value], in_item=True)
+
+
+def results_at(path: str, values: list[Any]) -> dict[str, Any]:
+    """A JSON document holding every value at a result path (``output_images``, ``data[*].b64_json``)."""
+    return _nest(_segments(path), values)
+
+
+def merge(*documents: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of JSON mappings; later documents win on conflicting leaves."""
+    merged: dict[str, Any] = {}
+    for document in documents:
+        for key, value in document.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = merge(merged[key], value)
+            else:
+                merged[key] = value
+    return merged
+
+
+class FakeProvider:
+    """The provider's API on 127.0.0.1, answering as ``settings`` describe and ``scenario`` scripts."""
+
+    def __init__(self, settings: Settings | None = None, scenario: Scenario | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.scenario = scenario or Scenario()
+        self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
+        self.media: Media = self.scenario.media or guess_media(self.settings)
+        self.jobs: list[Job] = []
+        self._requests: list[RecordedRequest] = []
+        self._files: dict[str, bytes] = {}
+        self._inputs: dict[str, tuple[int, bytes, str]] = {}
+        self._replies = {
+            "submit": collections.deque(self.scenario.submit_replies),
+            "poll": collections.deque(self.scenario.poll_replies),
+        }
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        # The real base URL's path (e.g. /v1) is kept, so the plugin joins paths exactly as in production.
+        self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
+        before, _, after = self.settings.poll.path.partition("{task_id}")
+        self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/]+)" + re.escape(after))
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ── lifecycle ──────────────────────────────────────────────────────────────
+    def start(self) -> FakeProvider:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases handlers that hold a request open (sync "never")
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ── what tests read ────────────────────────────────────────────────────────
+    @property
+    def origin(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the fake provider is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        """The value for the plugin's base_url credential."""
+        return self.origin + self._prefix
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Credentials as Dify passes them to the tool and the provider: a good key and this base URL."""
+        return {"api_key": self.api_key, "base_url": self.base_url}
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def requests_of(self, kind: RequestKind) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.kind == kind]
+
+    # ── input files (what Dify's file service serves to an editing tool) ─────────
+    def add_file(self, name: str, data: bytes, *, status: int = 200, content_type: str | None = None) -> str:
+        """Serve ``data`` at ``/inputs/<name>`` without any key, as Dify serves an uploaded file; returns its URL.
+
+        ``status`` other than 200 makes the URL answer that status instead (e.g. 404 for a FILES_URL Dify
+        itself cannot resolve); ``content_type`` defaults to the sniffed type of ``data``.
+        """
+        if "/" in name or not name:
+            raise ValueError(f"input file name {name!r} must be a plain file name")
+        kind = content_type or sniff_mime_type(data) or "application/octet-stream"
+        with self._lock:
+            self._inputs[name] = (status, data, kind)
+        return f"{self.origin}/inputs/{name}"
+
+    # ── behaviour (called by the handler threads) ──────────────────────────────
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _scripted(self, kind: str) -> Reply | None:
+        with self._lock:
+            replies = self._replies.get(kind)
+            return replies.popleft() if replies else None
+
+    def _kind(self, method: str, path: str) -> tuple[RequestKind, str]:
+        if path.startswith("/files/"):
+            return "file", path
+        if path.startswith("/inputs/"):
+            return "input", path
+        if not path.startswith(self._prefix):
+            return "other", path
+        api_path = path[len(self._prefix) :]
+        if method == "POST" and api_path == self.settings.submit.path:
+            return "submit", api_path
+        if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(api_path):
+            return "poll", api_path
+        if method == "GET" and api_path == self.settings.validate_path:
+            return "validate", api_path
+        return "other", api_path
+
+    @staticmethod
+    def _header(headers: dict[str, str], name: str) -> str | None:
+        return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        return self._header(headers, self.settings.auth_header) == f"{scheme}{self.api_key}"
+
+    def _error(self, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
+        return self._json(status, document_at(self.settings.error_fields[0], message))
+
+    @staticmethod
+    def _json(status: int, document: Any) -> tuple[int, dict[str, str], bytes]:
+        return status, {"Content-Type": "application/json"}, json.dumps(document, ensure_ascii=False).encode()
+
+    def _reply(self, reply: Reply) -> tuple[int, dict[str, str], bytes]:
+        if reply.body is None:
+            status, headers, body = self._error(reply.status, f"HTTP {reply.status} (scripted by the fake provider)")
+        elif isinstance(reply.body, dict):
+            status, headers, body = self._json(reply.status, reply.body)
+        else:
+            status, headers, body = reply.status, {"Content-Type": "text/plain; charset=utf-8"}, reply.body.encode()
+        return status, {**headers, **reply.headers}, body
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request: (status, headers, body)."""
+        kind, api_path = self._kind(method, path)
+        self._record(RecordedRequest(kind, method, path, headers, body, time.monotonic()))
+        if kind == "file":
+            return self._file(path.removeprefix("/files/"))
+        if kind == "input":
+            return self._input(path.removeprefix("/inputs/"))
+        if kind == "other":
+            return self._error(404, f"No route for {method} {path}")
+        if not self._authorized(headers):
+            # Real APIs often echo the token they refused: the plugin must not repeat it to the user.
+            sent = self._header(headers, self.settings.auth_header) or ""
+            return self._error(401, f"Invalid API key or token: {sent!r}")
+        if kind == "validate":
+            return self._json(200, {"object": "list", "data": [{"id": self.settings.default_model}]})
+        scripted = self._scripted(kind)
+        if scripted is not None:
+            return self._reply(scripted)
+        if kind == "submit":
+            return self._submit(headers, body)
+        match = self._poll_pattern.fullmatch(api_path)
+        assert match is not None
+        return self._poll(match["task_id"], headers)
+
+    def _missing_headers(self, headers: dict[str, str], wanted: dict[str, str]) -> list[str]:
+        return [name for name, value in wanted.items() if self._header(headers, name) != value]
+
+    def _submit(self, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], bytes]:
+        missing = self._missing_headers(headers, self.settings.submit.headers)
+        if missing:
+            return self._error(400, f"Missing or wrong header(s): {', '.join(missing)}")
+        if not isinstance(body, dict):
+            return self._error(400, "The request body must be a JSON object.")
+        image_field = self.settings.submit.body_fields.get("image")
+        if image_field and not any(isinstance(value, str) and value for value in find_all(body, image_field)):
+            # An editing API refuses a request without its input image, as real ones do.
+            return self._error(400, f"Missing input image at '{image_field}'.")
+        job = self._new_job(body)
+        if self.settings.mode == "sync":
+            # A synchronous API holds the request open until the job is done.
+            if self._stopping.wait(max(0.0, job.done_at - time.monotonic())) or self.scenario.outcome == "never":
+                self._stopping.wait()
+                return self._error(504, "The fake provider stopped before the job finished.")
+            if self.scenario.outcome == "failed":
+                return self._error(400, self.scenario.failure_reason)
+            return self._json(200, merge({"created": int(time.time())}, self._results(job)))
+        if self.scenario.omit_task_id:
+            return self._json(200, {"request_id": f"req-{job.id}"})
+        task_id = document_at(self.settings.submit.task_id_field, job.id)
+        return self._json(200, merge({"request_id": f"req-{job.id}"}, task_id))
+
+    def _poll(self, task_id: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        poll = self.settings.poll
+        missing = self._missing_headers(headers, poll.headers)
+        if missing:
+            return self._error(400, f"Missing or wrong header(s): {', '.join(missing)}")
+        job = next((job for job in self.jobs if job.id == task_id), None)
+        if job is None:
+            return self._error(404, f"Task {task_id} not found.")
+        if self.scenario.outcome == "never" or time.monotonic() < job.done_at:
+            pending = next(iter(poll.pending), "RUNNING")
+            return self._json(200, document_at(poll.status_field, pending))
+        if self.scenario.outcome == "failed":
+            failure = document_at(self.settings.error_fields[0], self.scenario.failure_reason)
+            return self._json(200, merge(document_at(poll.status_field, poll.failure[0]), failure))
+        return self._json(200, merge(document_at(poll.status_field, poll.success[0]), self._results(job)))
+
+    def _new_job(self, body: dict[str, Any]) -> Job:
+        fields = self.settings.submit.body_fields
+        prompt = str(next(iter(find_all(body, fields.get("prompt", "prompt"))), ""))
+        count = self.scenario.images
+        if count is None:
+            requested = next(iter(find_all(body, fields["n"])), 1) if "n" in fields else 1
+            count = int(requested) if isinstance(requested, int | float) else 1
+        if self.scenario.outcome == "empty":
+            count = 0
+        now = time.monotonic()
+        sample = sample_mp4 if self.media == "video" else sample_jpeg
+        with self._lock:
+            job_id = f"fake-task-{len(self.jobs) + 1}"
+            images = [
+                self.scenario.image_bytes or sample(f"{job_id} {self.media} {index} prompt {prompt}")
+                for index in range(1, count + 1)
+            ]
+            names = [
+                f"{job_id}-{index}.{extension_for(sniff_mime_type(data) or '')}" for index, data in enumerate(images, 1)
+            ]
+            job = Job(job_id, prompt, body, images, names, now, now + self.scenario.job_seconds)
+            self.jobs.append(job)
+            self._files.update(zip(names, images, strict=True))
+        return job
+
+    def _results(self, job: Job) -> dict[str, Any]:
+        if self.settings.result.kind == "base64":
+            values = [base64.b64encode(data).decode("ascii") for data in job.images]
+        else:
+            values = [f"{self.origin}/files/{name}" for name in job.file_names]
+        path = self.settings.result.field
+        if self.media == "video" and len(values) == 1 and "[" not in path:
+            return document_at(path, values[0])  # a video API names one file: {"output": {"video_url": "..."}}
+        return results_at(path, values)
+
+    def _file(self, name: str) -> tuple[int, dict[str, str], bytes]:
+        data = self._files.get(name)
+        if data is None:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        if self.scenario.image_status != 200:
+            return self.scenario.image_status, {"Content-Type": "text/plain"}, b"gone"
+        return 200, {"Content-Type": sniff_mime_type(data) or "application/octet-stream"}, data
+
+    def _input(self, name: str) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            found = self._inputs.get(name)
+        if found is None:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        status, data, content_type = found
+        if status != 200:
+            return status, {"Content-Type": "text/plain"}, f"HTTP {status} (scripted by the fake provider)".encode()
+        return 200, {"Content-Type": content_type}, data
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeProvider/1"
+    server: ThreadingHTTPServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        fake: FakeProvider = self.server.fake  # type: ignore[attr-defined]
+        status, headers, payload = fake.handle(self.command, self.path.split("?")[0], dict(self.headers), body)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._serve()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve()
+
+    def handle(self) -> None:
+        # The plugin may hang up first, e.g. after reading a Content-Length above its cap.
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            super().handle()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of http.server)
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake of this plugin's provider API on 127.0.0.1.")
+    parser.add_argument("--tool", default="text2image", help="fake this tool's API (a tools.<name> settings section)")
+    parser.add_argument("--job-seconds", type=float, default=3.0, help="time from submit to finished job")
+    parser.add_argument("--outcome", choices=["success", "failed", "never", "empty"], default="success")
+    args = parser.parse_args()
+    scenario = Scenario(job_seconds=args.job_seconds, outcome=args.outcome)
+    with FakeProvider(load_settings(tool=args.tool), scenario) as fake:
+        print(f"{fake.settings.provider_label} fake at {fake.base_url}  api_key={fake.api_key}  (Ctrl-C stops)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

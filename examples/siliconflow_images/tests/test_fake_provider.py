@@ -1,0 +1,155 @@
+"""The fake provider itself: what it builds must be what the client reads, or the other suites prove nothing.
+
+Strategy: round-trip the fake's JSON builders through the client's own path reader for the result layouts of
+every preset (not only this rendering's), check that its samples are what the plugin's sniffing expects (JPEG,
+MP4), and check with plain HTTP that the fake enforces the API's rules (key, headers, an editing request's input
+image) and serves input files the way Dify's file service does, so a client that got them wrong would fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+import requests
+from fake_provider import (
+    SAMPLE_JPEG,
+    FakeProvider,
+    Scenario,
+    document_at,
+    guess_media,
+    merge,
+    results_at,
+    sample_jpeg,
+    sample_mp4,
+)
+from support import SETTINGS, StartFake, has_tool, quick, requires_async, settings_for
+
+from job_client.media import sniff_mime_type
+from job_client.paths import find_all, find_first
+
+
+def client_items(document: dict[str, Any], path: str) -> list[Any]:
+    """Result values as JobClient collects them: every value at the path, lists flattened."""
+    items: list[Any] = []
+    for value in find_all(document, path):
+        items.extend(value if isinstance(value, list) else [value])
+    return items
+
+
+@pytest.mark.parametrize(
+    "path", ["output_images", "output.results[*].url", "data[*].b64_json", "images[*].url", "results.videos[*].url"]
+)
+def test_results_land_where_the_client_looks(path: str) -> None:
+    assert client_items(results_at(path, ["first", "second"]), path) == ["first", "second"]
+    assert client_items(results_at(path, []), path) == []
+
+
+def test_fixed_index_and_single_values_land_where_the_client_looks() -> None:
+    assert client_items(results_at("data[1].url", ["only"]), "data[1].url") == ["only"]
+    assert client_items(results_at("output.video_url", ["clip"]), "output.video_url") == ["clip"]
+
+
+def test_status_task_and_error_share_one_document() -> None:
+    document = merge(document_at("output.task_status", "FAILED"), document_at("output.message", "moderated"))
+    assert document == {"output": {"task_status": "FAILED", "message": "moderated"}}
+    assert find_first(document, ["errors.message", "output.message"]) == "moderated"
+
+
+def test_sample_images_are_real_jpegs_that_differ_per_label() -> None:
+    assert sniff_mime_type(SAMPLE_JPEG) == "image/jpeg"
+    first, second = sample_jpeg("job 1"), sample_jpeg("job 2")
+    assert first != second and sniff_mime_type(first) == sniff_mime_type(second) == "image/jpeg"
+    assert len(sample_jpeg(min_size=100_000)) == 100_000
+
+
+def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFake) -> None:
+    fake = start_fake()
+    url = fake.base_url + SETTINGS.submit.path
+    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
+    assert requests.post(url, json={"prompt": "x"}, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
+    if SETTINGS.submit.headers:
+        refused = requests.post(url, json={"prompt": "x"}, headers=auth, timeout=5)
+        assert refused.status_code == 400
+        assert next(iter(SETTINGS.submit.headers)) in str(find_first(refused.json(), SETTINGS.error_fields))
+    accepted = requests.post(url, json={"prompt": "x"}, headers={**auth, **SETTINGS.submit.headers}, timeout=5)
+    assert accepted.status_code == 200 and len(fake.jobs) == 1
+
+
+def test_sample_videos_are_mp4_boxes_that_differ_per_label() -> None:
+    first, second = sample_mp4("job 1"), sample_mp4("job 2")
+    assert first[4:8] == b"ftyp" and sniff_mime_type(first) == "video/mp4"
+    assert first != second and sample_mp4("job 1") == first  # deterministic
+    # Two boxes whose sizes add up to the file: ftyp, then mdat holding the label.
+    ftyp_size = int.from_bytes(first[:4], "big")
+    assert first[ftyp_size + 4 : ftyp_size + 8] == b"mdat"
+    assert ftyp_size + int.from_bytes(first[ftyp_size : ftyp_size + 4], "big") == len(first)
+    padded = sample_mp4(min_size=100_000)
+    assert len(padded) == 100_000 and int.from_bytes(padded[ftyp_size : ftyp_size + 4], "big") == 100_000 - ftyp_size
+
+
+def test_media_is_guessed_from_the_settings_and_can_be_forced() -> None:
+    image = dataclasses.replace(
+        SETTINGS, file_prefix="acme_image", result=dataclasses.replace(SETTINGS.result, field="images[0].url")
+    )
+    assert guess_media(image) == "image"
+    video = dataclasses.replace(image, file_prefix="acme_video")
+    assert guess_media(video) == "video"
+    video_field = dataclasses.replace(image, result=dataclasses.replace(image.result, field="video_url"))
+    assert guess_media(video_field) == "video"
+    assert FakeProvider(SETTINGS, Scenario(media="video")).media == "video"
+    if has_tool("text2video"):
+        assert guess_media(settings_for("text2video")) == "video"
+
+
+@requires_async
+def test_a_video_result_is_a_single_url_at_the_result_field(start_fake: StartFake) -> None:
+    settings = dataclasses.replace(
+        quick(SETTINGS), result=dataclasses.replace(SETTINGS.result, field="output.video_url", kind="url")
+    )
+    fake = start_fake(settings=settings)
+    assert fake.media == "video"
+    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
+    submitted = requests.post(
+        fake.base_url + SETTINGS.submit.path,
+        json={"prompt": "x"},
+        headers={**auth, **SETTINGS.submit.headers},
+        timeout=5,
+    )
+    task_id = find_first(submitted.json(), [SETTINGS.submit.task_id_field])
+    poll_path = SETTINGS.poll.path.replace("{task_id}", task_id)
+    status = requests.get(fake.base_url + poll_path, headers={**auth, **SETTINGS.poll.headers}, timeout=5).json()
+    (url,) = find_all(status, "output.video_url")
+    assert isinstance(url, str) and url.endswith(".mp4")  # a string, as video APIs answer, not a list
+    assert requests.get(url, timeout=5).content == fake.jobs[0].images[0]
+
+
+def test_input_files_are_served_without_a_key_and_recorded(start_fake: StartFake) -> None:
+    fake = start_fake()
+    url = fake.add_file("cat.jpg", SAMPLE_JPEG)
+    assert url == f"{fake.origin}/inputs/cat.jpg"
+    answer = requests.get(url, timeout=5)
+    assert answer.status_code == 200 and answer.content == SAMPLE_JPEG
+    assert answer.headers["Content-Type"] == "image/jpeg"
+    gone = requests.get(fake.add_file("gone.png", b"", status=404), timeout=5)
+    assert gone.status_code == 404
+    assert requests.get(f"{fake.origin}/inputs/never-added.png", timeout=5).status_code == 404
+    assert [request.kind for request in fake.requests] == ["input", "input", "input"]
+    with pytest.raises(ValueError, match="plain file name"):
+        fake.add_file("../escape.png", SAMPLE_JPEG)
+
+
+@pytest.mark.skipif(not has_tool("image_edit"), reason="this rendering has no image_edit tool")
+def test_an_edit_request_without_its_image_is_refused(start_fake: StartFake) -> None:
+    settings = quick(settings_for("image_edit"))
+    fake = start_fake(settings=settings)
+    auth = {settings.auth_header: f"{settings.auth_scheme} {fake.api_key}".strip()}
+    url = fake.base_url + settings.submit.path
+    body = document_at(settings.submit.body_fields["prompt"], "x")
+    refused = requests.post(url, json=body, headers={**auth, **settings.submit.headers}, timeout=5)
+    assert refused.status_code == 400
+    assert settings.submit.body_fields["image"] in str(find_first(refused.json(), settings.error_fields))
+    with_image = merge(body, document_at(settings.submit.body_fields["image"], "data:image/jpeg;base64,AAAA"))
+    accepted = requests.post(url, json=with_image, headers={**auth, **settings.submit.headers}, timeout=5)
+    assert accepted.status_code == 200 and len(fake.jobs) == 1
