@@ -45,6 +45,7 @@ import requests
 # isort: split
 # benchmarks/ is sys.path[0]; importing common puts the example and its scripts/ on sys.path.
 from common import BENCHMARKS_DIR, EXAMPLE_DIR, ROOT, ServedImage, delivery_images
+from floor import write_minimal_template
 
 # isort: split
 from fake_provider import FakeProvider, Scenario
@@ -412,6 +413,16 @@ def bench_commands(runs: int, log: Callable[[str], None]) -> list[CommandRow]:
         startup = CommandRow("of which: copier CLI start-up (`copier --version`)")
         _time_command(startup, lambda i: [copier, "--version"], work, lambda i: True, runs)
         rows.append(startup)
+        minimal = write_minimal_template(work / "minimal")
+        floor = CommandRow("reference: the same command on a one-question, one-file template (benchmarks/floor.py)")
+        _time_command(
+            floor,
+            lambda i: [copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(minimal), str(work / f"m{i}")],
+            work,
+            lambda i: (work / f"m{i}" / "README.md").is_file(),
+            runs,
+        )
+        rows.append(floor)
         log(f"package: scripts/package.py, {runs} run(s)")
         package = CommandRow("Package the Qwen example: `python scripts/package.py -o <tmp>`")
         _time_command(
