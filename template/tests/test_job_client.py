@@ -280,6 +280,37 @@ def test_result_over_the_cap_is_a_link_or_a_clear_error(
     assert link.reason.endswith("returned as a link instead.")
 
 
+@pytest.mark.parametrize("transfer", ["plain", "gzip", "unknown_length"])
+def test_result_bytes_are_exact_however_the_file_is_sent(start_fake: StartFake, job: JobKind, transfer: str) -> None:
+    """Content-Length (read in one go), gzip (decoded) or no length (streamed until the server closes)."""
+    job.skip_unless_url_results()
+    fake = start_fake(file_transfer=transfer)
+    (media,) = run_job(fake, job).files
+    assert media.data == fake.jobs[0].images[0]
+    assert media.mime_type == job.mime_type
+
+
+def test_result_cut_off_mid_download_is_a_clear_error(start_fake: StartFake, job: JobKind) -> None:
+    job.skip_unless_url_results()
+    fake = start_fake(file_transfer="truncated")
+    message = str(job_error(fake, job, ResultDownloadError))
+    assert message.startswith("Could not download result 1 of 1 from 127.0.0.1:")
+    assert "the connection closed before the whole file arrived." in message
+
+
+def test_result_of_unknown_length_over_the_cap_stops_downloading(
+    start_fake: StartFake, quick_settings: Settings, job: JobKind
+) -> None:
+    job.skip_unless_url_results()
+    cap = 50_000
+    settings = dataclasses.replace(quick_settings, result=dataclasses.replace(quick_settings.result, max_bytes=cap))
+    fake = start_fake(image_bytes=job.sample(min_size=4 * cap), settings=settings, file_transfer="unknown_length")
+    result = run_job(fake, job)
+    assert result.files == []
+    (link,) = result.oversized
+    assert "over 0.05 MB" in link.reason
+
+
 # ── time and network ───────────────────────────────────────────────────────────
 def test_job_that_never_finishes_ends_at_max_wait(start_fake: StartFake, settings: Settings, job: JobKind) -> None:
     job.skip_if_timed_elsewhere()

@@ -28,6 +28,7 @@ import argparse
 import base64
 import collections
 import contextlib
+import gzip
 import json
 import re
 import sys
@@ -63,6 +64,9 @@ SAMPLE_JPEG = base64.b64decode(
 
 Outcome = Literal["success", "failed", "never", "empty"]
 Media = Literal["image", "video"]
+# How result files travel: plain (Content-Length), gzip (Content-Encoding), unknown_length (no Content-Length,
+# the body ends when the connection closes) or truncated (the connection closes halfway through the body).
+FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
 RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
 
 
@@ -134,6 +138,7 @@ class Scenario:
     submit_replies: list[Reply] = field(default_factory=list)  # served first, one per submit request
     poll_replies: list[Reply] = field(default_factory=list)  # served first, one per status request
     image_status: int = 200  # e.g. 404: every result URL answers that status
+    file_transfer: FileTransfer = "plain"  # how the result URLs send their bytes
     omit_task_id: bool = False  # the submit answer lacks the task id
     media: Media | None = None  # what the samples are (JPEG or MP4); None: guess_media(settings)
 
@@ -452,7 +457,15 @@ class FakeProvider:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         if self.scenario.image_status != 200:
             return self.scenario.image_status, {"Content-Type": "text/plain"}, b"gone"
-        return 200, {"Content-Type": sniff_mime_type(data) or "application/octet-stream"}, data
+        headers = {"Content-Type": sniff_mime_type(data) or "application/octet-stream"}
+        transfer = self.scenario.file_transfer
+        if transfer == "gzip":
+            return 200, {**headers, "Content-Encoding": "gzip"}, gzip.compress(data, mtime=0)
+        if transfer == "unknown_length":
+            return 200, {**headers, "Content-Length": ""}, data  # "": send no Content-Length at all
+        if transfer == "truncated":
+            return 200, {**headers, "Content-Length": str(len(data))}, data[: len(data) // 2]
+        return 200, headers, data
 
     def _input(self, name: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
@@ -478,12 +491,15 @@ class _Handler(BaseHTTPRequestHandler):
             body = raw.decode("utf-8", "replace")
         fake: FakeProvider = self.server.fake  # type: ignore[attr-defined]
         status, headers, payload = fake.handle(self.command, self.path.split("?")[0], dict(self.headers), body)
+        headers = {"Content-Length": str(len(payload)), **headers}
         self.send_response(status)
         for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+            if value:
+                self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+        # HTTP/1.0: the connection closes after each answer, which ends a body sent without Content-Length and
+        # cuts a body shorter than its Content-Length.
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self._serve()

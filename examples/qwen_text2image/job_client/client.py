@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from job_client.errors import (
     BadResponseError,
@@ -46,6 +47,12 @@ MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
 INTEGER_PARAMETERS = frozenset({"seed", "n", "steps", "duration"})
 DOWNLOAD_CHUNK = 64 * 1024
+# A body shorter than announced: read in one go (IncompleteRead) or streamed (ProtocolError, ChunkedEncodingError).
+CUT_OFF_ERRORS = (
+    urllib3.exceptions.IncompleteRead,
+    urllib3.exceptions.ProtocolError,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 @dataclass(frozen=True)
@@ -339,19 +346,28 @@ class JobClient:
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
                     return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
-                chunks, size = [], 0
-                for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                    size += len(chunk)
-                    if size > cap:
-                        return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
-                    chunks.append(chunk)
+                if declared and not response.headers.get("Content-Encoding"):
+                    # Known size, nothing to decode: one read into one buffer, no chunk list to join.
+                    data = response.raw.read(declared, decode_content=False)
+                    if len(data) < declared:
+                        raise urllib3.exceptions.IncompleteRead(len(data), declared - len(data))
+                else:
+                    chunks, size = [], 0
+                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                        size += len(chunk)
+                        if size > cap:
+                            return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
+                        chunks.append(chunk)
+                    data = b"".join(chunks)
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            cut_off = isinstance(error, CUT_OFF_ERRORS)
+            reason_en = "the connection closed before the whole file arrived" if cut_off else type(error).__name__
+            reason_zh = "文件未传输完连接就已关闭" if cut_off else type(error).__name__
             raise ResultDownloadError(
-                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {type(error).__name__}.",
-                f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{type(error).__name__}。",
+                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {reason_en}.",
+                f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{reason_zh}。",
             ) from None
-        data = b"".join(chunks)
         mime_type = sniff_mime_type(data) or header_type or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}", url)
 
