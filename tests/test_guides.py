@@ -521,13 +521,13 @@ def test_readme_preset_table_matches_presets(guide: str) -> None:
         if len(cells) == len(presets) + 1 and re.fullmatch(r"`[a-z_]+`", cells[0]):
             rows[cells[0].strip("`")] = cells[1:]
     names = list(presets)
-    for name in names[1:]:  # copier.yml reads presets[api_preset].<key> whatever the preset
+    for name in names[1:]:  # copier.yml reads preset.<key> whatever the preset
         assert set(presets[name]) == set(presets[names[0]]), f"preset {name} and {names[0]} have different keys"
     # A row per question whose default comes from the preset; body fields are described in prose instead.
     shown = {
         question: key
         for question, spec in questions().items()
-        for key in re.findall(r"(?:presets\[api_preset\]|preset_defaults)\.(\w+)", str(spec.get("default", "")))
+        for key in re.findall(r"\bpreset\.(\w+)", str(spec.get("default", "")))
         if not key.endswith("body_fields")
     }
     assert shown, "no question of copier.yml takes its default from includes/presets.jinja"
