@@ -478,6 +478,13 @@ def machine() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", ".", ":!benchmarks/RESULTS.md"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    state = "plus uncommitted changes in the working tree" if changed else "(clean working tree)"
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "CPU": cpu,
@@ -486,7 +493,7 @@ def machine() -> dict[str, str]:
         "Python": f"{platform.python_version()} ({sys.executable})",
         "SDK": f"dify_plugin {_version('dify_plugin')}",
         "Tools": f"copier {_version('copier')}, requests {_version('requests')}, Pillow {_version('pillow')}",
-        "Template": f"{ROOT} at {commit or 'unknown commit'} plus uncommitted changes in the working tree",
+        "Template": f"{ROOT} at {commit or 'unknown commit'} {state}",
     }
 
 
@@ -624,7 +631,8 @@ def delivery_section(rows: list[DeliveryRow], runs: int) -> Iterator[str]:
     yield (
         "Deterministic photo-like images (gradients, soft colour blobs, texture and grain from a seeded "
         "`random.Random`; benchmarks/common.py) are served by the fake at its `/files/` URL. *Generated plugin*: "
-        "`JobClient`'s result path (streamed download into a `MediaFile`, type sniffed from the bytes, no decode) "
+        "`JobClient`'s result path (download into a `MediaFile`: one read when the length is announced, type "
+        "sniffed from the bytes, no decode) "
         "and the `ToolInvokeMessage` blob; *seed*: `requests.get`, `Image.open(...)`, `.save(buf, format='PNG')` "
         "and the blob. Each sample is a fresh process (benchmarks/delivery.py) that imports dify_plugin first "
         "(gevent patching, as in the plugin runtime), warms its path up on a 16×16 JPEG, then delivers the image "
