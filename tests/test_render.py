@@ -5,11 +5,14 @@ Copier's API from the working tree. Every rendering is checked statically (YAML 
 names and files line up, odd text survives byte for byte, the answers file is clean) and then loaded the way
 Dify does, by the plugin's own `scripts/check.py`: the SDK's models and start-up path (manifest -> provider
 -> tools -> source files -> assets), no silently ignored key, plus the daemon's and marketplace's rules.
+Apart from the matrix, every tool combination is rendered with every preset and loaded the same way (or, for
+text2video with a preset that has no video API, refused before anything is written).
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import statistics
 import time
@@ -171,6 +174,40 @@ def test_sdk_loads_the_plugin_and_all_rules_pass(rendering: tuple[Path, dict]) -
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ERROR" not in result.stdout
+
+
+PRESETS = ["modelscope", "dashscope", "openai_compatible", "custom"]
+TOOL_COMBINATIONS = [list(chosen) for size in (1, 2, 3) for chosen in itertools.combinations(TOOL_FILES, size)]
+VIDEO_PRESETS = {"dashscope", "custom"}  # the presets with a verified video API; the others refuse text2video
+
+
+@pytest.mark.parametrize("tools", TOOL_COMBINATIONS, ids="+".join)
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, tools: list[str]) -> None:
+    """Each of the 7 tool combinations x 4 presets loads through the SDK, or is refused saying which preset to use."""
+    answers: dict = {"api_preset": preset, "tools": tools}
+    if preset == "custom":  # no preset values: answer what a custom API needs
+        answers |= CUSTOM_API | {
+            "edit_models": [{"id": "e1", "label": "E1"}],
+            "video_models": [{"id": "v1", "label": "V1"}],
+        }
+        answers["mode"] = "async" if "text2video" in tools else "sync"
+    if "text2video" in tools and preset not in VIDEO_PRESETS:
+        with pytest.raises(ValueError, match=f"the {preset} preset has no verified video API"):
+            render(tmp_path / "plugin", **answers)
+        assert not (tmp_path / "plugin").exists()
+        return
+    plugin = render(tmp_path / "plugin", **answers)
+    provider = load(plugin / "provider" / f"{answers.get('provider_name', load_answers(plugin)['provider_name'])}.yaml")
+    expected = [f"tools/{name}.yaml" for tool in tools for name in TOOL_FILES[tool]]
+    assert sorted(provider["tools"]) == sorted(expected)
+    result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("0 error(s)"), result.stdout
+
+
+def load_answers(plugin: Path) -> dict:
+    return load(plugin / ".copier-answers.yml")
 
 
 def copier_copy_seconds(template: Path, destination: Path) -> float:
