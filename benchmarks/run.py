@@ -470,6 +470,15 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def interpreter_name() -> str:
+    """The interpreter as a reader can find it: relative to the repository (.venv/bin/python), else its name only."""
+    executable = Path(sys.executable)
+    try:
+        return str(executable.relative_to(ROOT))
+    except ValueError:
+        return executable.name
+
+
 def machine() -> dict[str, str]:
     """CPU model (/proc/cpuinfo), cores, Python, SDK and tool versions, template commit; no dify_plugin import."""
     cpu = platform.processor() or "unknown"
@@ -490,10 +499,10 @@ def machine() -> dict[str, str]:
         "CPU": cpu,
         "Cores": f"{os.cpu_count()} ({usable} usable by this process)",
         "OS": platform.platform(),
-        "Python": f"{platform.python_version()} ({sys.executable})",
+        "Python": f"{platform.python_version()} ({interpreter_name()})",
         "SDK": f"dify_plugin {_version('dify_plugin')}",
         "Tools": f"copier {_version('copier')}, requests {_version('requests')}, Pillow {_version('pillow')}",
-        "Template": f"{ROOT} at {commit or 'unknown commit'} {state}",
+        "Template": f"this repository at {commit or 'unknown commit'} {state}",
     }
 
 
