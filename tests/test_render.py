@@ -200,16 +200,13 @@ def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, t
         assert not (tmp_path / "plugin").exists()
         return
     plugin = render(tmp_path / "plugin", **answers)
-    provider = load(plugin / "provider" / f"{answers.get('provider_name', load_answers(plugin)['provider_name'])}.yaml")
+    provider_name = load(plugin / ".copier-answers.yml")["provider_name"]
+    provider = load(plugin / "provider" / f"{provider_name}.yaml")
     expected = [f"tools/{name}.yaml" for tool in tools for name in TOOL_FILES[tool]]
     assert sorted(provider["tools"]) == sorted(expected)
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("0 error(s)"), result.stdout
-
-
-def load_answers(plugin: Path) -> dict:
-    return load(plugin / ".copier-answers.yml")
 
 
 def copier_copy_seconds(template: Path, destination: Path) -> float:
