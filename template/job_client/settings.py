@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.rules import first_problem
+
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
 
@@ -134,12 +136,7 @@ def load_settings(path: Path = SETTINGS_FILE, tool: str = BASE_TOOL) -> Settings
         raise ValueError(f"{path.name}: expected a mapping")
     where = path.name if tool == BASE_TOOL else f"{path.name} (tools.{tool})"
     settings = _build(Settings, _for_tool(data, tool, path.name), where)
-    if settings.mode not in ("sync", "async"):
-        raise ValueError(f"{path.name}: mode must be 'sync' or 'async', not {settings.mode!r}")
-    if settings.result.kind not in ("url", "base64"):
-        raise ValueError(f"{path.name}: result.kind must be 'url' or 'base64', not {settings.result.kind!r}")
-    if settings.mode == "async" and "{task_id}" not in settings.poll.path:
-        raise ValueError(f"{path.name}: poll.path must contain {{task_id}}")
-    if settings.image_input.transport not in ("data_uri", "url"):
-        raise ValueError(f"{path.name}: image_input.transport must be 'data_uri' or 'url'")
+    problem = first_problem(settings, tool)
+    if problem:
+        raise ValueError(f"{where}: {problem}")
     return settings
