@@ -23,7 +23,8 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     """The first rule the settings of one tool break, or None."""
     submit, poll, result = settings.submit, settings.poll, settings.result
     statuses = (poll.success, poll.failure, poll.pending)
-    paths = [result.field, submit.task_id_field, poll.status_field, *settings.error_fields, *submit.body_fields.values()]
+    paths = [result.field, submit.task_id_field, poll.status_field, *settings.error_fields]
+    paths += submit.body_fields.values()
     needed = ("model", "prompt", *REQUIRED_INPUTS.get(tool, ()))
     checks: list[tuple[bool, str]] = [
         (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),

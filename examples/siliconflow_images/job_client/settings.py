@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.rules import first_problem
+
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
 
@@ -122,24 +124,20 @@ def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
     return merged
 
 
-def load_settings(path: Path = SETTINGS_FILE, tool: str = BASE_TOOL) -> Settings:
-    """Read and check settings.yaml for one tool; raises ValueError naming the bad key.
+def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settings:
+    """Read and check settings.yaml for one tool (default: the first one); raises ValueError naming the bad key.
 
-    The top-level sections describe the provider and its text-to-image API; `tools.<name>` holds what another
-    tool (image_edit, text2video) does differently.
+    The top-level keys are what every tool shares (the provider, its credential check, its task API);
+    `tools.<name>` holds what each tool does differently, and replaces the same keys of the top level.
     """
     with path.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: expected a mapping")
-    where = path.name if tool == BASE_TOOL else f"{path.name} (tools.{tool})"
+    tool = tool or next(iter(data.get("tools") or {}), BASE_TOOL)
+    where = f"{path.name} (tools.{tool})" if tool in (data.get("tools") or {}) else path.name
     settings = _build(Settings, _for_tool(data, tool, path.name), where)
-    if settings.mode not in ("sync", "async"):
-        raise ValueError(f"{path.name}: mode must be 'sync' or 'async', not {settings.mode!r}")
-    if settings.result.kind not in ("url", "base64"):
-        raise ValueError(f"{path.name}: result.kind must be 'url' or 'base64', not {settings.result.kind!r}")
-    if settings.mode == "async" and "{task_id}" not in settings.poll.path:
-        raise ValueError(f"{path.name}: poll.path must contain {{task_id}}")
-    if settings.image_input.transport not in ("data_uri", "url"):
-        raise ValueError(f"{path.name}: image_input.transport must be 'data_uri' or 'url'")
+    problem = first_problem(settings, tool)
+    if problem:
+        raise ValueError(f"{where}: {problem}")
     return settings

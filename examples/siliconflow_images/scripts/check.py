@@ -293,17 +293,17 @@ def check_manifest(tree: PluginTree, manifest: dict[str, Any], report: Report) -
         return not is_blank(get_path(manifest, dotted))
 
     if present("version") and not VERSION_PATTERN.match(str(manifest["version"])):
-        report.error(file, f"version: must match {VERSION_PATTERN.pattern}", DAEMON_PACKAGE, "version")
+        report.error(file, "version: use x.y.z, e.g. 0.1.0", DAEMON_PACKAGE, "version")
     if present("type") and manifest["type"] != "plugin":
         report.error(file, "type: must be plugin", DAEMON_PACKAGE, "type")
     if present("author"):
         author = str(manifest["author"])
         if not AUTHOR_PATTERN.match(author):
-            report.error(file, f"author: must match {AUTHOR_PATTERN.pattern}", DAEMON_INSTALL, "author")
+            report.error(file, "author: use a-z 0-9 _ - only, 1-64 chars", DAEMON_INSTALL, "author")
         if "dify" in author.lower() or "langgenius" in author.lower():
-            report.error(file, 'author: must not contain "dify" or "langgenius"', MARKETPLACE, "author")
+            report.error(file, 'author: "dify"/"langgenius" are reserved', MARKETPLACE, "author")
     if present("name") and not NAME_PATTERN.match(str(manifest["name"])):
-        report.error(file, f"name: must match {NAME_PATTERN.pattern}", DAEMON_INSTALL, "name")
+        report.error(file, "name: use a-z 0-9 _ - only, 1-128 chars", DAEMON_INSTALL, "name")
     for i18n_field in ("label", "description"):
         check_i18n(file, i18n_field, manifest.get(i18n_field), report, require_en_us=False)
     for icon_field in ("icon", "icon_dark"):
@@ -330,12 +330,12 @@ def check_manifest(tree: PluginTree, manifest: dict[str, Any], report: Report) -
         elif not REPO_URL_PATTERN.match(repo):
             report.error(
                 file,
-                "repo: must be a GitHub, GitLab, Bitbucket, Gitee, Codeberg or sourcehut repository URL",
+                "repo: use https://<git host>/<owner>/<repo>",
                 MARKETPLACE,
                 "repo",
             )
     if present("contact") and not EMAIL_PATTERN.match(str(manifest["contact"])):
-        report.error(file, "contact: must be an e-mail address", MARKETPLACE, "contact")
+        report.error(file, "contact: not an e-mail address", MARKETPLACE, "contact")
 
 
 def check_i18n(file: str, field_path: str, value: Any, report: Report, *, require_en_us: bool) -> None:
@@ -584,8 +584,8 @@ def check_readme(tree: PluginTree, report: Report) -> None:
     if cjk_lines:
         report.error(
             f"{file}:{cjk_lines[0]}",
-            f"CJK characters outside fenced code blocks ({len(cjk_lines)} line(s)); keep README.md in English and "
-            "put translations in readme/README_<locale>.md",
+            f"English only here (CJK goes in _zh): {len(cjk_lines)} line(s) outside code blocks; "
+            "translations go in readme/README_<locale>.md",
             MARKETPLACE,
         )
     lowered = text.lower()
@@ -817,7 +817,7 @@ def check_job_settings(tree: PluginTree, report: Report) -> None:
     raw = load_yaml(tree, JOB_SETTINGS, report, PROJECT)
     if raw is None:
         return
-    tools = ["text2image", *sorted(raw.get("tools") or {})]
+    tools = sorted(raw.get("tools") or {}) or ["text2image"]
     with plugin_runtime(tree.root):
         try:
             settings_module = importlib.import_module("job_client.settings")

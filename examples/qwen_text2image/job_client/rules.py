@@ -1,0 +1,57 @@
+"""The rules a settings.yaml must meet, in the words of the template's answer validators (includes/rules.jinja).
+
+load_settings applies them, so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from job_client.settings import Settings
+
+DOTTED_PATH = re.compile(r"^[A-Za-z0-9_-]+(\[[*0-9]+\])?([.][A-Za-z0-9_-]+(\[[*0-9]+\])?)*$")
+BASE_URL = re.compile(r"^https?://[^/ ?#]+(/[^ ?#]*)?$")
+RESULT_KINDS = ("url", "base64")
+TRANSPORTS = ("data_uri", "url")
+# The inputs a tool cannot work without, besides the prompt and the model.
+REQUIRED_INPUTS = {"image_edit": ("image",)}
+
+
+def first_problem(settings: Settings, tool: str) -> str | None:
+    """The first rule the settings of one tool break, or None."""
+    submit, poll, result = settings.submit, settings.poll, settings.result
+    statuses = (poll.success, poll.failure, poll.pending)
+    paths = [result.field, submit.task_id_field, poll.status_field, *settings.error_fields]
+    paths += submit.body_fields.values()
+    needed = ("model", "prompt", *REQUIRED_INPUTS.get(tool, ()))
+    checks: list[tuple[bool, str]] = [
+        (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),
+        (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
+        (not BASE_URL.match(str(settings.base_url)), "base_url: use an http(s) URL, no query"),
+        (not str(settings.validate_path).startswith("/"), "validate_path must start with /"),
+        (not str(submit.path).startswith("/"), "submit.path must start with /"),
+        (settings.mode == "async" and "{task_id}" not in str(poll.path), "poll.path needs {task_id}"),
+        (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure can't be empty"),
+        (settings.mode == "async" and _overlap(*statuses), "a status is in two lists"),
+        (result.kind not in RESULT_KINDS, "result.kind must be url or base64"),
+    ]
+    for broken, message in checks:
+        if broken:
+            return message
+    bad_paths = [path for path in paths if not DOTTED_PATH.match(str(path))]
+    if bad_paths:
+        return f'"{bad_paths[0]}" is not a dotted path'
+    headers = [*submit.headers.values(), *poll.headers.values()]
+    if any(not isinstance(value, str) for value in headers):
+        return "header values must be strings (quote them)"
+    if any(name not in submit.body_fields for name in needed):
+        return f"{tool}.fields must map {', '.join(needed)}"
+    if settings.image_input.transport not in TRANSPORTS:
+        return "image_input.transport must be data_uri or url"
+    return None
+
+
+def _overlap(success: tuple[str, ...], failure: tuple[str, ...], pending: tuple[str, ...]) -> bool:
+    return bool(set(success) & (set(failure) | set(pending)) or set(failure) & set(pending))
