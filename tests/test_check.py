@@ -137,7 +137,7 @@ RULE_CASES = [
     ),
     pytest.param(
         in_manifest(lambda m: m["description"].update(en_US="x" * 1024)),
-        "ERROR manifest.yaml: description.en_US: must be shorter than 1024 characters (daemon package rule)",
+        "ERROR manifest.yaml: description.en_US: must be 1-1023 characters (daemon package rule)",
         id="description-length",
     ),
     pytest.param(
@@ -307,7 +307,7 @@ RULE_CASES = [
     ),
     pytest.param(
         write("README.md", "# Demo\n\nhttps://github.com/me/demo\n\n```\n示例\n```\n\n中文说明\n"),
-        "ERROR README.md:9: English only here (CJK goes in _zh): 1 line(s) outside code blocks; "
+        "ERROR README.md:9: English only (CJK goes in _zh): 1 line(s) outside code blocks; "
         "translations go in readme/README_<locale>.md (marketplace rule)",
         id="readme-cjk",
     ),
@@ -461,7 +461,7 @@ RULE_CASES = [
     ),
     pytest.param(
         in_yaml("job_client/settings.yaml", lambda s: s["result"].update(kind="uri")),
-        "ERROR job_client/settings.yaml: settings.yaml: result.kind must be 'url' or 'base64', not 'uri' "
+        "ERROR job_client/settings.yaml: settings.yaml (tools.text2image): result.kind must be url or base64 "
         "(project rule)",
         id="job-settings",
     ),

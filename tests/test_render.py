@@ -23,55 +23,92 @@ import yaml
 
 from conftest import PYTHON, ROOT, load_benchmark_module, render, run
 
-ODD = {
+ODD_TEXT = {
     "plugin_label": 'Qwen "Image": #1 & <v2> {tongyi}',
     "plugin_label_zh": '通义 "万相"：文生图 #2 & more',
     "plugin_description": "Images: from 'text' # with \"quotes\" & colons: yes",
     "plugin_description_zh": '根据文字生成图片：支持 #标签 与 "引号"',
-    "provider_label": 'Ali: "Bailian" #1',
-    "provider_label_zh": "阿里云：百炼 #1",
-    "models": [
-        {"id": "Qwen/Qwen-Image:v2", "label": 'Qwen "Image": #1'},
-        {"id": "wan2.2-t2i-flash", "label": "万相 2.2 & Flash"},
-    ],
+}
+ODD_API = {
+    "provider": {"label": 'Ali: "Bailian" #1', "label_zh": "阿里云：百炼 #1"},
+    "tools": {
+        "text2image": {
+            "models": [
+                {"id": "Qwen/Qwen-Image:v2", "label": 'Qwen "Image": #1'},
+                {"id": "wan2.2-t2i-flash", "label": "万相 2.2 & Flash"},
+            ]
+        }
+    },
 }
 ALL_PARAMETERS = ["size", "negative_prompt", "seed", "n", "steps", "guidance"]
-CUSTOM_API = {
-    "api_preset": "custom",
-    "base_url": "https://images.example.org/api/",
-    "models": [{"id": "m1", "label": "M1"}],
+ASYNC_API = {
+    "mode": "async",
+    "submit": {"task_id_field": "id"},
+    "poll": {"path": "/tasks/{task_id}", "status_field": "status", "success": ["succeeded"], "failure": ["failed"]},
 }
+
+
+def with_overrides(*overrides: dict, **answers: object) -> dict:
+    """Answers with `advanced` on and these api_overrides merged (later ones win, mappings merge)."""
+    merged: dict = {}
+    for override in overrides:
+        merged = deep_merge(merged, override)
+    return {"advanced": True, "api_overrides": merged, **answers}
+
+
+def deep_merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
 
 MATRIX = {
     "modelscope-defaults": {},
-    "modelscope-sync-no-params": {"mode": "sync", "tool_parameters": []},
-    "dashscope-odd-labels": {"api_preset": "dashscope", **ODD},
-    "dashscope-no-params": {"api_preset": "dashscope", "tool_parameters": []},
+    "modelscope-no-params": {"advanced": True, "parameters": []},
+    "dashscope-odd-labels": {"api_preset": "dashscope", **with_overrides(ODD_API), **ODD_TEXT},
+    "dashscope-no-params": {"api_preset": "dashscope", "advanced": True, "parameters": []},
     "openai-sync-base64": {"api_preset": "openai_compatible"},
     "openai-async-all-params": {
         "api_preset": "openai_compatible",
-        "mode": "async",
-        "tool_parameters": ALL_PARAMETERS,
-        "body_fields": {name: name for name in ["model", "prompt", *ALL_PARAMETERS]},
-        "provider_name": "2d-art",
+        **with_overrides(
+            {"api": ASYNC_API},
+            {"tools": {"text2image": {"fields": {name: name for name in ALL_PARAMETERS}}}},
+            parameters=ALL_PARAMETERS,
+            provider_name="2d-art",
+        ),
     },
-    "custom-async-odd-labels": {**CUSTOM_API, "mode": "async", "tool_parameters": ALL_PARAMETERS, **ODD},
-    "custom-sync-minimal": {**CUSTOM_API, "tool_parameters": [], "plugin_name": "9-lives_", "author": "a-"},
+    "custom-async-odd-labels": {
+        "api_preset": "custom",
+        **with_overrides({"api": ASYNC_API}, ODD_API, parameters=ALL_PARAMETERS),
+        **ODD_TEXT,
+    },
+    "custom-sync-minimal": {
+        "api_preset": "custom",
+        **with_overrides(parameters=[]),
+        "plugin_name": "9-lives_",
+        "author": "a-",
+    },
     "modelscope-image-and-edit": {"tools": ["text2image", "image_edit"]},
     "dashscope-all-tools-odd-labels": {
         "api_preset": "dashscope",
         "tools": ["text2image", "image_edit", "text2video"],
-        **ODD,
+        **with_overrides(ODD_API),
+        **ODD_TEXT,
     },
     "dashscope-video-only": {"api_preset": "dashscope", "tools": ["text2video"]},
-    "openai-edit-only-url-input": {"api_preset": "openai_compatible", "tools": ["image_edit"], "image_input": "url"},
-    "custom-async-all-tools": {
-        **CUSTOM_API,
-        "mode": "async",
-        "tools": ["text2image", "image_edit", "text2video"],
-        "edit_models": [{"id": "e1", "label": "E1"}],
-        "video_models": [{"id": "v1", "label": "V1"}],
+    "openai-edit-only-url-input": {
+        "api_preset": "openai_compatible",
+        "tools": ["image_edit"],
+        "advanced": True,
+        "image_input": "url",
     },
+    "custom-async-all-tools": {
+        "api_preset": "custom",
+        "tools": ["text2image", "image_edit", "text2video"],
+        **with_overrides({"api": ASYNC_API}),
+    },
+    "siliconflow-defaults": {"api_preset": "siliconflow"},
 }
 TOOL_FILES = {
     "text2image": ["text2image"],
@@ -126,8 +163,9 @@ def test_manifest_provider_tools_and_sources_line_up(rendering: tuple[Path, dict
         assert (plugin / tool["extra"]["python"]["source"]).is_file()
         names = [parameter["name"] for parameter in tool["parameters"]]
         if tool_path == "tools/text2image.yaml":
-            expected = ["prompt", "model", *[p for p in ALL_PARAMETERS if p in answers.get("tool_parameters", names)]]
-            assert names == expected
+            shown = answers.get("parameters", names)
+            assert names == ["prompt", "model", *[p for p in ALL_PARAMETERS if p in shown and p in names]]
+            assert set(shown) <= set(names) or "parameters" not in answers or not shown
         for parameter in tool["parameters"]:
             assert parameter["form"] in {"llm", "form"} and parameter["label"]["en_US"]
             assert parameter["human_description"]["en_US"]
@@ -139,32 +177,33 @@ def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
     """Labels reach every file unchanged: the odd ones given here, or the preset's defaults in the other cases."""
     plugin, given = rendering
     answers = load(plugin / ".copier-answers.yml")
-    assert {key: answers[key] for key in ODD if key in given} == {key: given[key] for key in ODD if key in given}
+    assert {key: answers[key] for key in ODD_TEXT if key in given} == {
+        key: given[key] for key in ODD_TEXT if key in given
+    }
+    preset = deep_merge(load(ROOT / "presets" / f"{answers['api_preset']}.yml"), answers.get("api_overrides") or {})
     manifest = load(plugin / "manifest.yaml")
     assert manifest["label"]["en_US"] == answers["plugin_label"]
     assert manifest["label"]["zh_Hans"] == answers["plugin_label_zh"]
     assert manifest["description"]["en_US"] == answers["plugin_description"]
     provider = load(plugin / manifest["plugins"]["tools"][0])
-    assert provider["identity"]["label"] == {
-        "en_US": answers["provider_label"],
-        "zh_Hans": answers["provider_label_zh"],
-        "ja_JP": answers["provider_label"],
-        "pt_BR": answers["provider_label"],
-    }
+    label, label_zh = preset["provider"]["label"], preset["provider"]["label_zh"]
+    assert provider["identity"]["label"] == {"en_US": label, "zh_Hans": label_zh, "ja_JP": label, "pt_BR": label}
     if (plugin / "tools" / "text2image.yaml").exists():
         tool = load(plugin / "tools" / "text2image.yaml")
         (model,) = [p for p in tool["parameters"] if p["name"] == "model"]
         assert [(o["value"], o["label"]["en_US"]) for o in model["options"]] == [
-            (m["id"], m["label"]) for m in answers["models"]
+            (m["id"], m["label"]) for m in preset["tools"]["text2image"]["models"] if m["id"] in answers["models"]
         ]
     settings = load(plugin / "job_client" / "settings.yaml")
-    assert settings["provider_label"] == answers["provider_label"]
+    assert settings["provider_label"] == label
 
 
 def test_answers_file_is_clean_and_locks_created_at(rendering: tuple[Path, dict]) -> None:
     plugin, _ = rendering
     answers = load(plugin / ".copier-answers.yml")
-    assert not {"provider_class", "provider_module", "preset"} & set(answers)  # computed, never stored
+    assert not {"provider_class", "provider_module", "preset", "preset_file", "provider_label"} & set(answers)
+    # Decisions only: no API mapping is stored unless it is the user's own override.
+    assert not {"base_url", "submit_path", "poll_path", "body_fields", "result_field", "sizes"} & set(answers)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", answers["created_at"])
     assert load(plugin / "manifest.yaml")["created_at"] == answers["created_at"]
     text = (plugin / ".copier-answers.yml").read_text(encoding="utf-8")
@@ -178,30 +217,24 @@ def test_sdk_loads_the_plugin_and_all_rules_pass(rendering: tuple[Path, dict]) -
     assert "ERROR" not in result.stdout
 
 
-PRESETS = ["modelscope", "dashscope", "openai_compatible", "custom"]
+PRESETS = sorted(path.stem for path in (ROOT / "presets").glob("*.yml"))
 TOOL_COMBINATIONS = [list(chosen) for size in (1, 2, 3) for chosen in itertools.combinations(TOOL_FILES, size)]
-VIDEO_PRESETS = {"dashscope", "custom"}  # the presets with a verified video API; the others refuse text2video
 
 
 @pytest.mark.parametrize("tools", TOOL_COMBINATIONS, ids="+".join)
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, tools: list[str]) -> None:
-    """Each of the 7 tool combinations x 4 presets loads through the SDK, or is refused saying which preset to use."""
-    answers: dict = {"api_preset": preset, "tools": tools}
-    if preset == "custom":  # no preset values: answer what a custom API needs
-        answers |= CUSTOM_API | {
-            "edit_models": [{"id": "e1", "label": "E1"}],
-            "video_models": [{"id": "v1", "label": "V1"}],
-        }
-        answers["mode"] = "async" if "text2video" in tools else "sync"
-    if "text2video" in tools and preset not in VIDEO_PRESETS:
-        with pytest.raises(ValueError, match=f"the {preset} preset has no verified video API"):
-            render(tmp_path / "plugin", **answers)
+    """Each tool combination x preset loads through the SDK, or is refused naming the tool the preset lacks."""
+    offered = load(ROOT / "presets" / f"{preset}.yml")["tools"]
+    missing = [tool for tool in tools if tool not in offered]
+    if missing:
+        with pytest.raises(ValueError, match=f"no {missing[0]} in the {preset} preset"):
+            render(tmp_path / "plugin", api_preset=preset, tools=tools)
         assert not (tmp_path / "plugin").exists()
         return
-    plugin = render(tmp_path / "plugin", **answers)
-    provider_name = load(plugin / ".copier-answers.yml")["provider_name"]
-    provider = load(plugin / "provider" / f"{provider_name}.yaml")
+    plugin = render(tmp_path / "plugin", api_preset=preset, tools=tools)
+    manifest = load(plugin / "manifest.yaml")
+    provider = load(plugin / manifest["plugins"]["tools"][0])
     expected = [f"tools/{name}.yaml" for tool in tools for name in TOOL_FILES[tool]]
     assert sorted(provider["tools"]) == sorted(expected)
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)

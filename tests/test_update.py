@@ -3,19 +3,20 @@
 Strategy: the template is released as PEP 440 git tags, and Copier renders and updates from tags, so the test
 builds its own release history. It copies this repository's *current working tree* (tracked files plus
 untracked, non-ignored ones, so uncommitted work is tested too) into a temporary git repository and tags it
-``v1.0.0``. A plugin is rendered from that tag and committed in its own repository; the "user" then edits it
-(a new tool parameter, a README line, a test file of their own). The template changes a few lines the user did
-not touch (plus one README line far from the user's edit, to exercise the 3-way merge) and is tagged
-``v1.1.0``. ``copier.run_update`` must then merge both sides without prompts, conflicts or ``--trust``, record
-the new version, keep the locked ``created_at``, and leave a plugin that still passes its own test suite and
+``v2.0.0``. A plugin is rendered from that tag and committed in its own repository; the "user" then edits it
+(a new tool parameter, a README line, a test file of their own, ``max_wait`` in settings.yaml). The template
+fixes its ModelScope preset (one more pending status, another credential-check path: lines the user did not
+touch), adds a README line far from the user's edit (a 3-way merge), and is tagged ``v2.1.0``.
+``copier.run_update`` must then merge both sides without prompts, conflicts or ``--trust``, record the new
+version, keep the locked ``created_at``, and leave a plugin that still passes its own test suite and
 ``scripts/check.py``.
 
 Two further properties keep updates cheap and reviewable: ``copier copy`` needs no ``--trust`` (no tasks,
 Jinja extensions or outside-destination data), and rendering the same answers twice is byte-identical (so an
 update's diff shows only real changes). Copier's user settings are replaced by an empty ``Settings()`` (and
 ``COPIER_SETTINGS_PATH`` for the CLI) so that a developer's ``trust:`` list or default answers cannot mask a
-failure. Whenever a question is renamed or re-shaped, add a ``_migrations`` entry and a test here that
-renders the last release and updates to the working tree.
+failure. Answers files of the 1.x template (which stored the whole API mapping) are migrated by
+hooks/migrate_answers.py; the last test renders the last 1.x release from git history and updates it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import yaml
 
 from conftest import PYTHON, ROOT, run
 
-OLD, NEW = "v1.0.0", "v1.1.0"
+OLD, NEW = "v2.0.0", "v2.1.0"
 ANSWERS = ".copier-answers.yml"
 
 # Commits in the temporary repositories must work on a machine with no git identity configured.
@@ -74,8 +75,11 @@ def test_style_hint_parameter_is_declared() -> None:
     tool = yaml.safe_load(tool_file.read_text(encoding="utf-8"))
     assert "style_hint" in [parameter["name"] for parameter in tool["parameters"]]
 '''
-TEMPLATE_PRIVACY_LINE = "This policy was last reviewed for template release v1.1.0."
-TEMPLATE_SETTINGS_NOTE = " (template v1.1.0)"
+TEMPLATE_PRIVACY_LINE = "This policy was last reviewed for template release v2.1.0."
+USER_MAX_WAIT = 200
+# The preset fix the next release brings: a status the API started to send, and a cheaper credential check.
+NEW_PENDING = ["PENDING", "RUNNING", "PROCESSING", "QUEUED"]
+NEW_VALIDATE_PATH = "/v1/models/Qwen/Qwen-Image"
 TEMPLATE_README_LINE = "Generated plugins follow the template's releases through `copier update`."
 
 
@@ -109,15 +113,6 @@ def snapshot_template(dst: Path) -> Path:
     git("init", "-q", cwd=dst)
     commit_all(dst, "template snapshot")
     return dst
-
-
-def extend_line(path: Path, anchor: str, suffix: str) -> None:
-    """Append suffix to the end of the first line that starts with anchor (fails loudly if it moved)."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    index = next((i for i, line in enumerate(lines) if line.startswith(anchor)), None)
-    assert index is not None, f"{path} has no line starting with {anchor!r}: update this test"
-    lines[index] += suffix
-    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def append_after(path: Path, anchor: str, addition: str) -> None:
@@ -156,7 +151,7 @@ class RoundTrip:
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The working tree as a git repository tagged v1.0.0 (the fixture that updates it adds v1.1.0 later)."""
+    """The working tree as a git repository tagged v2.0.0 (the fixture that updates it adds v2.1.0 later)."""
     repo = snapshot_template(tmp_path_factory.mktemp("template") / "repo")
     git("tag", OLD, cwd=repo)
     return repo
@@ -164,13 +159,13 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def round_trip(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> RoundTrip:
-    """Render v1.0.0, commit, edit as a user, release v1.1.0 of the template, update. Runs once per module."""
+    """Render v2.0.0, commit, edit as a user, release v2.1.0 of the template, update. Runs once per module."""
     plugin = tmp_path_factory.mktemp("plugin") / "qwen_text2image"
     copier.run_copy(
         str(template_repo), plugin, defaults=True, vcs_ref=OLD, quiet=True, unsafe=False, settings=copier.Settings()
     )
     git("init", "-q", cwd=plugin)
-    commit_all(plugin, "Generate from template v1.0.0")
+    commit_all(plugin, "Generate from template v2.0.0")
     answers_before = read_answers(plugin)
 
     # The user's edits, committed: update refuses a dirty repository.
@@ -179,18 +174,27 @@ def round_trip(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) ->
     readme.write_text(readme.read_text(encoding="utf-8") + f"\n{USER_README_LINE}\n", encoding="utf-8")
     (plugin / "tests").mkdir(exist_ok=True)
     (plugin / "tests" / "test_user_style_hint.py").write_text(USER_TEST, encoding="utf-8")
+    settings = plugin / "job_client" / "settings.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("max_wait: 240", f"max_wait: {USER_MAX_WAIT}"), encoding="utf-8"
+    )
     commit_all(plugin, "User edits")
 
     # The next template release changes lines the user did not touch.
     tpl = template_repo / "template"
     privacy = tpl / "PRIVACY.md.jinja"
     privacy.write_text(privacy.read_text(encoding="utf-8") + f"\n{TEMPLATE_PRIVACY_LINE}\n", encoding="utf-8")
-    # The line rendered from a mapping answer: the merge only applies if re-rendering it from the answers
-    # file gives the same text as the first copy (key order kept), otherwise this hunk conflicts.
-    extend_line(tpl / "job_client" / "settings.yaml.jinja", "  body_fields:", TEMPLATE_SETTINGS_NOTE)
+    preset_file = template_repo / "presets" / "modelscope.yml"
+    preset = preset_file.read_text(encoding="utf-8")
+    assert "    pending: [PENDING, RUNNING, PROCESSING]\n" in preset and "  validate_path: /v1/models\n" in preset
+    preset = preset.replace(
+        "    pending: [PENDING, RUNNING, PROCESSING]\n", f"    pending: [{', '.join(NEW_PENDING)}]\n"
+    )
+    preset = preset.replace("  validate_path: /v1/models\n", f'  validate_path: "{NEW_VALIDATE_PATH}"\n')
+    preset_file.write_text(preset, encoding="utf-8")
     # Same file as the user's README edit but far from it: a true 3-way merge, still conflict-free.
     append_after(tpl / "README.md.jinja", "{{ plugin_description }}", f"\n{TEMPLATE_README_LINE}\n")
-    commit_all(template_repo, "Template release v1.1.0")
+    commit_all(template_repo, "Template release v2.1.0")
     git("tag", NEW, cwd=template_repo)
 
     # No vcs_ref: Copier picks the newest PEP 440 tag, as it does for users.
@@ -209,20 +213,33 @@ def test_update_keeps_user_edits(round_trip: RoundTrip) -> None:
     assert (plugin / "tests" / "test_user_style_hint.py").read_text(encoding="utf-8") == USER_TEST
 
 
+def test_update_delivers_the_preset_fix_and_keeps_the_users_settings_edit(round_trip: RoundTrip) -> None:
+    settings = yaml.safe_load((round_trip.plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    assert settings["poll"]["pending"] == NEW_PENDING
+    assert settings["validate_path"] == NEW_VALIDATE_PATH
+    assert settings["max_wait"] == USER_MAX_WAIT
+    # The preset is data read at render time: nothing of it was stored, so nothing had to be migrated.
+    assert not {"validate_path", "status_pending", "api_overrides"} & set(round_trip.answers_after)
+
+
 def test_update_applies_template_changes(round_trip: RoundTrip) -> None:
     plugin = round_trip.plugin
     assert TEMPLATE_PRIVACY_LINE in (plugin / "PRIVACY.md").read_text(encoding="utf-8")
-    settings_lines = (plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8").splitlines()
-    body_fields = next(line for line in settings_lines if line.startswith("  body_fields:"))
-    assert body_fields.endswith(TEMPLATE_SETTINGS_NOTE)
     assert TEMPLATE_README_LINE in (plugin / "README.md").read_text(encoding="utf-8")
-    # Still the user's key order (model, prompt, ...), as rendered by the first copy.
-    assert list(yaml.safe_load("\n".join(settings_lines))["submit"]["body_fields"])[:2] == ["model", "prompt"]
+    assert f"GET {NEW_VALIDATE_PATH}" in (plugin / "README.md").read_text(encoding="utf-8")
 
 
 def test_update_changes_only_what_changed(round_trip: RoundTrip) -> None:
     # Anything else in the diff would be churn the user has to review (unstable rendering, moved files).
-    assert round_trip.changed_files == {"PRIVACY.md", "README.md", "job_client/settings.yaml", ANSWERS}
+    # The credential-check path is also quoted in the READMEs and AGENTS.md.
+    assert round_trip.changed_files == {
+        "AGENTS.md",
+        "PRIVACY.md",
+        "README.md",
+        "readme/README_zh_Hans.md",
+        "job_client/settings.yaml",
+        ANSWERS,
+    }
 
 
 def test_update_leaves_no_conflicts(round_trip: RoundTrip) -> None:
@@ -319,3 +336,75 @@ def test_recopy_reproduces_the_rendering(template_repo: Path, tmp_path: Path) ->
         plugin, defaults=True, overwrite=True, vcs_ref=OLD, quiet=True, unsafe=False, settings=copier.Settings()
     )
     assert git("status", "--porcelain", "--untracked-files=all", cwd=plugin) == ""
+
+
+LAST_1X_COMMIT = "b9f09c3"  # the last template release that stored the API mapping in the answers file
+LEGACY_ANSWERS = ROOT / "tests" / "fixtures" / "answers-1.x.yml"
+MAPPING_ANSWERS = {"base_url", "submit_path", "poll_path", "status_pending", "body_fields", "result_field", "sizes"}
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """A plugin rendered by the last 1.x release from a user's answers file, then updated to this tree (2.0.0)."""
+    template = tmp_path_factory.mktemp("legacy") / "repo"
+    template.mkdir()
+    archive = subprocess.run(["git", "archive", LAST_1X_COMMIT], cwd=ROOT, capture_output=True)
+    assert archive.returncode == 0, f"needs the template's git history (git fetch --unshallow): {archive.stderr!r}"
+    subprocess.run(["tar", "-x", "-C", str(template)], input=archive.stdout, check=True)
+    git("init", "-q", cwd=template)
+    commit_all(template, "template 1.x")
+    git("tag", "v1.9.0", cwd=template)
+    git("rm", "-rq", ".", cwd=template)
+    snapshot = snapshot_template(tmp_path_factory.mktemp("current") / "repo")
+    for path in tree_files(snapshot):
+        target = template / path.relative_to(snapshot)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    commit_all(template, "template 2.0.0")
+    git("tag", "v2.0.0", cwd=template)
+
+    legacy = yaml.safe_load(LEGACY_ANSWERS.read_text(encoding="utf-8"))
+    plugin = tmp_path_factory.mktemp("legacy-plugin") / "qwen_images"
+    data = {key: value for key, value in legacy.items() if not key.startswith("_")}
+    copier.run_copy(str(template), plugin, data=data, defaults=True, vcs_ref="v1.9.0", quiet=True)
+    assert set(read_answers(plugin)) >= MAPPING_ANSWERS, "the 1.x rendering stores the mapping"
+    git("init", "-q", cwd=plugin)
+    commit_all(plugin, "Generate from template 1.x")
+    before = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    # The migration is a Copier task: updating across it needs --trust (unsafe=True), once.
+    copier.run_update(
+        plugin, defaults=True, overwrite=True, quiet=True, unsafe=True, vcs_ref="v2.0.0", settings=copier.Settings()
+    )
+    return plugin, before, read_answers(plugin)
+
+
+def test_a_1x_answers_file_keeps_only_decisions_and_the_users_changes(migrated: tuple[Path, dict, dict]) -> None:
+    _, _, answers = migrated
+    assert not MAPPING_ANSWERS & set(answers)
+    assert answers["api_overrides"]["api"] == {"base_url": "https://modelscope-proxy.example.com"}
+    extra_models = answers["api_overrides"]["tools"]["text2image"]["models"]
+    assert [model["id"] for model in extra_models] == answers["models"] == ["Qwen/Qwen-Image", "Qwen/Qwen-Image-2512"]
+    assert answers["max_wait"] == 200 and answers["advanced"] is True
+    assert answers["_commit"] == "v2.0.0"
+
+
+def test_a_migrated_plugin_calls_the_same_api(migrated: tuple[Path, dict, dict]) -> None:
+    plugin, before, _ = migrated
+    after = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    assert after["base_url"] == before["base_url"] == "https://modelscope-proxy.example.com"
+    assert after["max_wait"] == before["max_wait"] == 200
+    for section in ("submit", "poll"):
+        for key, value in before[section].items():
+            if key not in ("body_fields", "body_extra", "first_delay"):
+                assert after[section][key] == value, f"{section}.{key}"
+    # The same paths for what the tool shows (1.x also listed fields of parameters it did not show).
+    shown = after["tools"]["text2image"]["submit"]["body_fields"]
+    assert shown.items() <= before["submit"]["body_fields"].items()
+    assert set(shown) == {"prompt", "model", "size", "negative_prompt", "seed", "n"}
+    tool = yaml.safe_load((plugin / "tools" / "text2image.yaml").read_text(encoding="utf-8"))
+    (model,) = [parameter for parameter in tool["parameters"] if parameter["name"] == "model"]
+    assert [option["value"] for option in model["options"]] == ["Qwen/Qwen-Image", "Qwen/Qwen-Image-2512"]
+    files = tree_files(plugin)
+    assert not [p for p in files if b"<<<<<<<" in p.read_bytes()], "conflict markers after the migration"
+    result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
