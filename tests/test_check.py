@@ -482,7 +482,7 @@ def test_default_rendering_passes_the_static_rules(default_plugin: Path, capsys:
     status, lines = run_static_check(default_plugin, capsys, "--strict")
     assert lines[:-1] == []  # no error and no warning
     assert lines[-1].startswith("0 error(s), 0 warning(s) in ")
-    assert "; identifier your-name/qwen_text2image:0.1.0@" in lines[-1]
+    assert "; identifier your-name/modelscope_text2image:0.1.0@" in lines[-1]
     assert status == 0
 
 

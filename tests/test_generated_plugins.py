@@ -30,7 +30,7 @@ def siliconflow_answers() -> dict[str, Any]:
     with (EXAMPLES / "siliconflow_images.yml").open(encoding="utf-8") as stream:
         answers = yaml.safe_load(stream)
     # Only one optional parameter: tests that need size or n must skip themselves, not break.
-    return {**answers, "tool_parameters": ["negative_prompt"]}
+    return {**answers, "advanced": True, "parameters": ["negative_prompt"]}
 
 
 RENDERINGS = {

@@ -379,9 +379,9 @@ def test_command_line_writes_dist_and_prints_the_identifier(plugin_copy: Path) -
     result = run([PYTHON, "scripts/package.py"], cwd=plugin_copy, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    expected_path = plugin_copy / "dist" / "qwen_text2image-0.1.0.difypkg"
+    expected_path = plugin_copy / "dist" / "modelscope_text2image-0.1.0.difypkg"
     assert lines[0] == f"package: {expected_path}"
-    assert lines[1].startswith("identifier: your-name/qwen_text2image:0.1.0@")
+    assert lines[1].startswith("identifier: your-name/modelscope_text2image:0.1.0@")
     assert difypkg.IDENTIFIER_PATTERN.match(lines[1].removeprefix("identifier: "))
     assert expected_path.is_file()
 

@@ -29,11 +29,11 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     checks: list[tuple[bool, str]] = [
         (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),
         (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
-        (not BASE_URL.match(str(settings.base_url)), "base_url: use an http(s) URL, no query"),
+        (not BASE_URL.match(str(settings.base_url)), "base_url: use http(s)://host/path"),
         (not str(settings.validate_path).startswith("/"), "validate_path must start with /"),
         (not str(submit.path).startswith("/"), "submit.path must start with /"),
         (settings.mode == "async" and "{task_id}" not in str(poll.path), "poll.path needs {task_id}"),
-        (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure can't be empty"),
+        (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure empty"),
         (settings.mode == "async" and _overlap(*statuses), "a status is in two lists"),
         (result.kind not in RESULT_KINDS, "result.kind must be url or base64"),
     ]
@@ -45,11 +45,25 @@ def first_problem(settings: Settings, tool: str) -> str | None:
         return f'"{bad_paths[0]}" is not a dotted path'
     headers = [*submit.headers.values(), *poll.headers.values()]
     if any(not isinstance(value, str) for value in headers):
-        return "header values must be strings (quote them)"
+        return "quote header values"
     if any(name not in submit.body_fields for name in needed):
-        return f"{tool}.fields must map {', '.join(needed)}"
+        return f"fields need: {', '.join(needed)}"
     if settings.image_input.transport not in TRANSPORTS:
         return "image_input.transport must be data_uri or url"
+    return _limit_problem(settings)
+
+
+def _limit_problem(settings: Settings) -> str | None:
+    """The knobs a user may edit, within the bounds the template's answers have."""
+    bounds = [
+        ("max_wait", settings.max_wait, 10, 290, ""),
+        ("request_timeout", settings.request_timeout, 1, settings.max_wait, ""),
+        ("result.max_bytes", settings.result.max_bytes / 1e6, 1, 30, " MB"),
+        ("image_input.max_bytes", settings.image_input.max_bytes / 1e6, 1, 20, " MB"),
+    ]
+    for name, value, low, high, unit in bounds:
+        if not low <= value <= high:
+            return f"{name} must be {low:g}-{high:g}{unit}"
     return None
 
 

@@ -80,6 +80,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 REPO_HOSTS = r"(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|gitee\.com|codeberg\.org|git\.sr\.ht)"
 REPO_URL_PATTERN = re.compile(rf"^https?://{REPO_HOSTS}/[^/\s]+/[^/\s]+?/?$")
 REPO_URL_IN_TEXT = re.compile(rf"https?://{REPO_HOSTS}/[^/\s)\]>]+/[^/\s)\]>]+")
+SIZE_PATTERN = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
 CJK_PATTERN = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002ffff]")
 PRIVACY_PLACEHOLDER = re.compile(r"please\s+fill\s+in\s+the\s+privacy\s+policy", re.IGNORECASE)
 PRIVACY_WORDS = re.compile(r"collect|store|retain|log|third[- ]party|share", re.IGNORECASE)
@@ -327,6 +328,8 @@ def check_manifest(tree: PluginTree, manifest: dict[str, Any], report: Report) -
         parsed = urlparse(repo)
         if not (parsed.scheme and parsed.netloc):
             report.error(file, "repo: must be a URL", DAEMON_PACKAGE, "repo")
+        elif repo.endswith("/"):
+            report.error(file, "repo: drop the trailing slash", PROJECT, "repo")
         elif not REPO_URL_PATTERN.match(repo):
             report.error(
                 file,
@@ -348,13 +351,11 @@ def check_i18n(file: str, field_path: str, value: Any, report: Report, *, requir
         report.error(file, f"{field_path}: must be a mapping of locale to text", DAEMON_PACKAGE, field_path)
         return
     if require_en_us and is_blank(value.get("en_US")):
-        report.error(file, f"{field_path}.en_US: must be a non-empty text", DAEMON_DECLARATION, field_path + ".en_US")
+        report.error(file, f"{field_path}.en_US: must be 1-1023 characters", DAEMON_DECLARATION, field_path + ".en_US")
     for locale in I18N_LOCALES:
         text = value.get(locale)
         if text is not None and len(str(text)) >= 1024:
-            report.error(
-                file, f"{field_path}.{locale}: must be shorter than 1024 characters", DAEMON_PACKAGE, field_path
-            )
+            report.error(file, f"{field_path}.{locale}: must be 1-1023 characters", DAEMON_PACKAGE, field_path)
 
 
 def check_asset(tree: PluginTree, file: str, field_path: str, icon: Any, report: Report, rule: str) -> None:
@@ -522,6 +523,24 @@ def check_tool_provider_file(tree: PluginTree, path: str, report: Report) -> Non
             human = tool["description"].get("human")
             check_i18n(tool_path, "description.human", human, report, require_en_us=True)
         check_python_source(tree, tool_path, tool, report)
+        check_tool_options(tool_path, tool, report)
+
+
+def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> None:
+    """The model and size menus: the rules the template's answers meet (includes/rules.jinja)."""
+    name = str((tool.get("identity") or {}).get("name", file))
+    for parameter in tool.get("parameters") or []:
+        if not isinstance(parameter, Mapping) or parameter.get("type") != "select":
+            continue
+        options = [option for option in parameter.get("options") or [] if isinstance(option, Mapping)]
+        if parameter.get("name") == "model" and any(
+            is_blank(option.get("value")) or is_blank((option.get("label") or {}).get("en_US")) for option in options
+        ):
+            report.error(file, f"{name}.models: need id, label", PROJECT, "parameters")
+        if parameter.get("name") == "size" and any(
+            not SIZE_PATTERN.match(str(option.get("value"))) for option in options
+        ):
+            report.error(file, f"{name}.sizes: WIDTHxHEIGHT", PROJECT, "parameters")
 
 
 def check_identity_name(file: str, identity: Mapping[str, Any], report: Report) -> None:
@@ -584,7 +603,7 @@ def check_readme(tree: PluginTree, report: Report) -> None:
     if cjk_lines:
         report.error(
             f"{file}:{cjk_lines[0]}",
-            f"English only here (CJK goes in _zh): {len(cjk_lines)} line(s) outside code blocks; "
+            f"English only (CJK goes in _zh): {len(cjk_lines)} line(s) outside code blocks; "
             "translations go in readme/README_<locale>.md",
             MARKETPLACE,
         )
