@@ -1,6 +1,6 @@
 """examples/ stay exactly what the template renders from their answers files.
 
-Strategy: run the same command a developer runs (`hooks/render_examples.py --check`) so that a template change
+Strategy: run the same command a developer runs (`dev/render_examples.py --check`) so that a template change
 committed without re-rendering the examples fails here, with the diff in the output.
 """
 
@@ -16,7 +16,7 @@ def test_every_answers_file_has_its_example() -> None:
 
 
 def test_examples_match_a_fresh_rendering() -> None:
-    result = run([PYTHON, "hooks/render_examples.py", "--check"], cwd=ROOT, timeout=120)
+    result = run([PYTHON, "dev/render_examples.py", "--check"], cwd=ROOT, timeout=120)
     assert result.returncode == 0, "examples/ drifted from the template; diff:\n" + result.stdout + result.stderr
 
 

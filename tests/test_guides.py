@@ -9,9 +9,9 @@ shell plumbing (pipes, redirections, `;`, `||`) is not allowed, so that each com
 
 Each guide is walked top to bottom and every command is mapped by `plan()` to a real invocation:
 
-- repository commands (`bash hooks/...`, `hooks/render_examples.py`) run in a snapshot of this working tree:
+- repository commands (`bash dev/...`, `dev/render_examples.py`) run in a snapshot of this working tree:
   its tracked and untracked files in a fresh git repository, as CI's clone sees them, with a `.venv` that
-  forwards to this interpreter. Nothing in the working tree is rewritten. `bash hooks/test.sh` runs with
+  forwards to this interpreter. Nothing in the working tree is rewritten. `bash dev/test.sh` runs with
   `--co -q` (collect only): the whole suite includes this test, so running it would recurse;
 - `copier copy SRC DST` renders from a second, pristine snapshot (which no command modifies, so `copier update`
   always finds the commit it was rendered from) into a scratch folder, with `--defaults` as there is no
@@ -63,7 +63,7 @@ GIT_IDENTITY = {
 }
 # Made by running a plugin or the main job; ignored when deciding whether two trees are the same.
 RUN_ARTIFACTS = {".git", ".venv", "dist", "try-output", "__pycache__", ".pytest_cache", ".ruff_cache", ".env"}
-SLOW_TIMEOUT = 1800  # seconds; hooks/main.sh renders, tests, checks and packages every example
+SLOW_TIMEOUT = 1800  # seconds; dev/main.sh renders, tests, checks and packages every example
 
 
 # ── extracting commands ────────────────────────────────────────────────────────
@@ -240,16 +240,16 @@ def plan(command: Command) -> Run | ChangeDir | NotRunnable | None:
     python = sys.executable
     if head == "cd" and len(rest) == 1:
         return ChangeDir(rest[0])
-    if head == "bash" and rest[:1] == ["hooks/test.sh"]:
+    if head == "bash" and rest[:1] == ["dev/test.sh"]:
         return Run(
-            ["bash", "hooks/test.sh", "--co", "-q", *rest[1:]],
+            ["bash", "dev/test.sh", "--co", "-q", *rest[1:]],
             "repo",
             "collect only: the suite includes this test, so a full run would recurse",
             reusable=True,
         )
-    if head == "bash" and rest == ["hooks/main.sh"]:
-        return Run(["bash", "hooks/main.sh"], "repo", reusable=True)
-    if head in PYTHONS and rest[:1] == ["hooks/render_examples.py"]:
+    if head == "bash" and rest == ["dev/main.sh"]:
+        return Run(["bash", "dev/main.sh"], "repo", reusable=True)
+    if head in PYTHONS and rest[:1] == ["dev/render_examples.py"]:
         return Run([python, *rest], "repo", reusable="--check" in rest)
     if head in PYTHONS and rest[:2] == ["-m", "pytest"]:
         return Run([python, *rest], "plugin", reusable=True)
@@ -309,7 +309,7 @@ def snapshot_repository(destination: Path) -> Path:
 
 
 def forward_venv(repo: Path) -> None:
-    """A .venv whose python forwards to this interpreter, stamped so that hooks/setup.sh installs nothing."""
+    """A .venv whose python forwards to this interpreter, stamped so that dev/setup.sh installs nothing."""
     bin_dir = repo / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     real_bin = Path(sys.executable).parent
@@ -476,7 +476,7 @@ def test_readme_setup_is_exactly_two_commands() -> None:
         assert heading in text, f"{guide} has no '{heading}' section"
         section = text.split(heading, 1)[1].split("\n## ", 1)[0]
         commands = [command.text for command in extract_commands(guide, section)]
-        assert commands == ["bash hooks/main.sh", "bash hooks/test.sh"], f"{guide} '{heading}' quotes {commands}"
+        assert commands == ["bash dev/main.sh", "bash dev/test.sh"], f"{guide} '{heading}' quotes {commands}"
 
 
 def questions() -> dict[str, dict]:

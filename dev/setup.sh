@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by the other hooks: find Python 3.12, create .venv with the pinned tooling, export $PY.
+# Sourced by the other dev scripts: find Python 3.12, create .venv with the pinned tooling, export $PY.
 # dify_plugin 0.8+ needs Python >= 3.12; an older interpreter silently resolves the SDK to 0.7.x.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,7 +1,8 @@
 """Render examples/<name>/ from examples/<name>.yml with the working tree's template.
 
-    python hooks/render_examples.py           # (re)write every example
-    python hooks/render_examples.py --check   # re-render into a temp dir; print the diff and exit 1 on drift
+    python dev/render_examples.py           # (re)write every example
+    python dev/render_examples.py --check   # re-render into a temp dir; print the diff and exit 1 on drift
+    python dev/render_examples.py qwen_text2image   # only the examples named (either mode)
 
 The answers file's volatile keys (_commit, _src_path) are pinned so that a re-render is byte-identical.
 """
@@ -66,9 +67,14 @@ def diff(committed: Path, rendered: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on drift")
+    parser.add_argument("names", nargs="*", help="examples to render (default: every examples/<name>.yml)")
     args = parser.parse_args()
+    known = {path.stem: path for path in sorted(EXAMPLES.glob("*.yml"))}
+    unknown = sorted(set(args.names) - set(known))
+    if unknown:
+        parser.error(f"no examples/<name>.yml for {', '.join(unknown)}; known: {', '.join(known)}")
     drifted = False
-    for answers_file in sorted(EXAMPLES.glob("*.yml")):
+    for answers_file in [known[name] for name in args.names] or list(known.values()):
         target = EXAMPLES / answers_file.stem
         with tempfile.TemporaryDirectory() as scratch:
             fresh = Path(scratch) / answers_file.stem
@@ -86,7 +92,7 @@ def main() -> int:
                 shutil.copytree(fresh, target, symlinks=True)
                 print(f"rendered examples/{target.name}")
     if drifted:
-        print("\nRe-render with: .venv/bin/python hooks/render_examples.py, then commit examples/.")
+        print("\nRe-render with: .venv/bin/python dev/render_examples.py, then commit examples/.")
     return 1 if drifted else 0
 
 

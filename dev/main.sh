@@ -7,7 +7,7 @@ cd "$ROOT"
 export PYTHONDONTWRITEBYTECODE=1  # keep the committed examples free of caches
 mkdir -p dist
 
-"$PY" hooks/render_examples.py
+"$PY" dev/render_examples.py
 for answers in examples/*.yml; do
   example="examples/$(basename "$answers" .yml)"
   echo "== $example: tests"
