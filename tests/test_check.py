@@ -764,3 +764,18 @@ def test_sdk_model_errors_name_file_and_field(sdk_runs: dict[str, tuple[int, lis
             "'text-input', 'select', 'boolean', 'model-selector', 'app-selector' or 'array[tools]' (SDK)"
         ),
     ]
+
+
+def test_a_label_naming_a_provider_the_plugin_does_not_use_is_warned(
+    plugin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The default rendering calls ModelScope's Qwen models: naming them is fine, naming OpenAI is a leftover.
+    status, lines = run_static_check(plugin, capsys)
+    assert status == 0 and not [line for line in lines if "names " in line]
+    edit_yaml(plugin / "manifest.yaml", lambda m: m["description"].update(en_US="Images with OpenAI's GPT Image."))
+    status, lines = run_static_check(plugin, capsys)
+    assert status == 0  # a warning: the author may mean it
+    assert (
+        "WARNING manifest.yaml: description (en_US) names OpenAI, which no model or provider of this plugin is "
+        "(project rule)" in lines
+    )

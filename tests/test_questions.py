@@ -7,6 +7,8 @@ folder was never created. Good edge cases are accepted, and the default path ask
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import copier
@@ -170,3 +172,41 @@ def test_templated_paths_are_portable() -> None:
         relative = str(path.relative_to(ROOT / "template"))
         assert '"' not in relative, relative
         assert "models" not in relative and "default_model" not in relative, relative
+
+
+@pytest.mark.parametrize(
+    ("answers", "label", "description"),
+    [
+        ({}, "ModelScope Text-to-Image", "Generate images from text with ModelScope."),
+        (
+            {"api_preset": "dashscope", "tools": ["text2video"]},
+            "Alibaba Cloud Model Studio Text-to-Video",
+            "Generate short videos from text with Alibaba Cloud Model Studio.",
+        ),
+        (
+            {"api_preset": "openai_compatible", "tools": ["text2image", "image_edit"]},
+            "OpenAI Images Text-to-Image & Image Editing",
+            "Generate images from text and edit and restyle images from an instruction with OpenAI Images.",
+        ),
+    ],
+    ids=["modelscope", "dashscope-video", "openai-two-tools"],
+)
+def test_label_and_description_defaults_follow_the_preset_and_tools(
+    tmp_path: Path, answers: dict, label: str, description: str
+) -> None:
+    plugin = render(tmp_path / "plugin", **answers)
+    manifest = yaml.safe_load((plugin / "manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest["label"]["en_US"] == label and manifest["description"]["en_US"] == description
+    assert "Qwen" not in manifest["label"]["en_US"] + manifest["description"]["en_US"]
+
+
+def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "HEAD", str(ROOT), str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for step in ("git init", "-m pytest", "scripts/try.py", "scripts/check.py", "scripts/package.py"):
+        assert step in result.stderr, step

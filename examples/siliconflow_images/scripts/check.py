@@ -563,6 +563,38 @@ def check_python_source(tree: PluginTree, file: str, declaration: Mapping[str, A
 # ── marketplace files: PRIVACY.md, README.md, requirements.txt, icon ────────────────────────────
 
 
+# Providers and model families a label may name; one the plugin does not call is a leftover of another plugin.
+KNOWN_NAMES = (
+    "ModelScope|魔搭|DashScope|Model Studio|百炼|Qwen|通义|Wan|万相|SiliconFlow|硅基流动|OpenAI|GPT|DALL-E|Kolors|FLUX|"
+    "Black Forest|Seedream|Seedance|Doubao|豆包|Volcengine|火山|CogView|Zhipu|智谱|Replicate|Stability|Midjourney|Kling|可灵"
+).split("|")
+
+
+def check_names_in_labels(tree: PluginTree, manifest: dict[str, Any], report: Report) -> None:
+    """Warn when the plugin's label or description names a provider or model none of its files uses."""
+    used = " ".join(
+        (tree.read_text(path) or "")
+        for path in tree.files
+        if path == JOB_SETTINGS or (path.endswith(".yaml") and path.startswith(("tools/", "provider/")))
+    ).lower()
+    for field_path in ("label", "description"):
+        texts = manifest.get(field_path)
+        if not isinstance(texts, Mapping):
+            continue
+        for name in KNOWN_NAMES:
+            pattern = rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])" if name.isascii() else re.escape(name)
+            if re.search(pattern, used):
+                continue
+            locales = [locale for locale, text in texts.items() if re.search(pattern, str(text).lower())]
+            if locales:
+                report.warning(
+                    "manifest.yaml",
+                    f"{field_path} ({', '.join(locales)}) names {name}, which no model or provider of this plugin is",
+                    PROJECT,
+                    field_path,
+                )
+
+
 def check_privacy(tree: PluginTree, manifest: dict[str, Any], report: Report) -> None:
     privacy = manifest.get("privacy")
     documents = ["PRIVACY.md"]
@@ -1198,6 +1230,7 @@ def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
     check_manifest(tree, manifest, report)
     check_privacy(tree, manifest, report)
     check_icons(tree, manifest, report)
+    check_names_in_labels(tree, manifest, report)
     entries = [(path, tree.read_bytes(path)) for path in tree.files]
     report.identifier = unique_identifier(read_identity(manifest), compute_checksum(entries))
     if not skip_sdk:
