@@ -26,8 +26,9 @@ from fake_provider import (
 )
 from support import SETTINGS, StartFake, has_tool, quick, requires_async, settings_for
 
+from job_client.inputs import data_uri
 from job_client.media import sniff_mime_type
-from job_client.paths import find_all, find_first
+from job_client.paths import find_all, find_first, put
 
 
 def client_items(document: dict[str, Any], path: str) -> list[Any]:
@@ -68,12 +69,15 @@ def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFa
     fake = start_fake()
     url = fake.base_url + SETTINGS.submit.path
     auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
-    assert requests.post(url, json={"prompt": "x"}, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
+    body: dict[str, Any] = {"prompt": "x"}
+    if "image" in SETTINGS.submit.body_fields:  # the settings of an editing tool: its input image is required
+        put(body, SETTINGS.submit.body_fields["image"], data_uri(sample_jpeg("input"), "image/jpeg"))
+    assert requests.post(url, json=body, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
     if SETTINGS.submit.headers:
-        refused = requests.post(url, json={"prompt": "x"}, headers=auth, timeout=5)
+        refused = requests.post(url, json=body, headers=auth, timeout=5)
         assert refused.status_code == 400
         assert next(iter(SETTINGS.submit.headers)) in str(find_first(refused.json(), SETTINGS.error_fields))
-    accepted = requests.post(url, json={"prompt": "x"}, headers={**auth, **SETTINGS.submit.headers}, timeout=5)
+    accepted = requests.post(url, json=body, headers={**auth, **SETTINGS.submit.headers}, timeout=5)
     assert accepted.status_code == 200 and len(fake.jobs) == 1
 
 
