@@ -93,7 +93,7 @@ class Tracked:
 
 
 class StdioPlugin:
-    """``python -m main`` in ``directory`` with pipes, as the daemon's local runtime starts it; many sessions at once."""
+    """``python -m main`` in ``directory`` with pipes, as the daemon's local runtime starts it; sessions in parallel."""
 
     def __init__(self, directory: Path, env: dict[str, str] | None = None) -> None:
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill())
@@ -352,11 +352,19 @@ def load_targets(load: list[LoadRow], startup: list[StartupRow], quick: bool) ->
         row = by_n.get(concurrency)
         ratio = row.wall / one if row else float("nan")
         met = None if quick else bool(row and row.all_identical and ratio <= limit)
-        targets.append(LoadTarget(f"{concurrency} concurrent jobs: wall ≤ {limit:g} × one job's", f"{ratio:.2f} ×", met))
+        targets.append(
+            LoadTarget(f"{concurrency} concurrent jobs: wall ≤ {limit:g} × one job's", f"{ratio:.2f} ×", met)
+        )
     peak = max((row.peak_rss for row in load), default=float("nan"))
-    targets.append(LoadTarget(f"Plugin peak RSS ≤ {mib(RSS_TARGET)} (any N)", mib(peak), None if quick else peak <= RSS_TARGET))
+    targets.append(
+        LoadTarget(f"Plugin peak RSS ≤ {mib(RSS_TARGET)} (any N)", mib(peak), None if quick else peak <= RSS_TARGET)
+    )
     identical = all(row.all_identical for row in load)
-    targets.append(LoadTarget("Every concurrent result byte-identical to what the fake served", "yes" if identical else "no", identical))
+    targets.append(
+        LoadTarget(
+            "Every concurrent result byte-identical to what the fake served", "yes" if identical else "no", identical
+        )
+    )
     generated, seed = startup
     if generated.seconds and seed.seconds:
         ours, theirs = median(generated.seconds), median(seed.seconds)
@@ -383,10 +391,17 @@ def load_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
         "and compared with the bytes served for its prompt. The reading side (JSON and base64 decoding of every "
         f"chunk) runs in the benchmark's process on the same cores. Medians over {runs} run(s), each in a fresh "
         "plugin process; the plugin's own settings.yaml sets the poll schedule"
-        + (" (not scaled: in --quick the jobs are shorter than the first poll, so no ratio is judged)." if quick else ".")
+        + (
+            " (not scaled: in --quick the jobs are shorter than the first poll, so no ratio is judged)."
+            if quick
+            else "."
+        )
     )
     yield ""
-    yield "| N | Wall (median) | min – max | ÷ one job | ÷ job duration | Status requests (all jobs) | Peak RSS (max) | Results identical | Target | Verdict |"
+    yield (
+        "| N | Wall (median) | min – max | ÷ one job | ÷ job duration | Status requests (all jobs) | Peak RSS (max) | "
+        "Results identical | Target | Verdict |"
+    )
     yield "|---|---|---|---|---|---|---|---|---|---|"
     one = next((row.wall for row in load if row.concurrency == 1), float("nan"))
     for row in load:
@@ -398,7 +413,9 @@ def load_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
         ratio = row.wall / one
         limit = RATIO_TARGETS.get(row.concurrency)
         target = f"≤ {limit:g} ×, ≤ {mib(RSS_TARGET)}" if limit else f"≤ {mib(RSS_TARGET)}"
-        met = None if quick else (row.all_identical and row.peak_rss <= RSS_TARGET and (limit is None or ratio <= limit))
+        met = (
+            None if quick else (row.all_identical and row.peak_rss <= RSS_TARGET and (limit is None or ratio <= limit))
+        )
         identical = sum(run.identical for run in row.runs)
         yield (
             f"| {row.concurrency} | {row.wall:.2f} s | {min(run.wall for run in good):.2f} – "

@@ -117,14 +117,14 @@ def seed_generate(
 
 
 # ── the seed as a runnable plugin, for the start-up comparison (benchmarks/load.py) ─────────────────────────
-SEED_MAIN = '''from dify_plugin import DifyPluginEnv, Plugin
+SEED_MAIN = """from dify_plugin import DifyPluginEnv, Plugin
 
 plugin = Plugin(DifyPluginEnv(MAX_REQUEST_TIMEOUT=300))
 
 if __name__ == "__main__":
     plugin.run()
-'''
-SEED_PROVIDER = '''from typing import Any
+"""
+SEED_PROVIDER = """from typing import Any
 
 from dify_plugin import ToolProvider
 from dify_plugin.errors.tool import ToolProviderCredentialValidationError
@@ -137,9 +137,9 @@ class ModelScopeProvider(ToolProvider):
         api_key = credentials.get("api_key")
         if not api_key or not api_key.startswith("ms-"):
             raise ToolProviderCredentialValidationError("Invalid ModelScope API key format. Should start with 'ms-'")
-'''
+"""
 # The seed's module-level imports (requests, time, json, PIL.Image, BytesIO, dify_plugin), then its loop.
-SEED_TOOL = '''import json  # noqa: F401
+SEED_TOOL = """import json  # noqa: F401
 import time  # noqa: F401
 from collections.abc import Generator
 from io import BytesIO  # noqa: F401
@@ -162,7 +162,7 @@ class Text2ImageTool(Tool):
             yield self.create_text_message(message)
         if result.blob is not None:
             yield self.create_blob_message(blob=result.blob, meta={"mime_type": "image/png"})
-'''
+"""
 
 
 def write_seed_plugin(directory: Path, icon: bytes) -> Path:
