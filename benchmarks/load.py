@@ -53,6 +53,7 @@ JOB_SECONDS = 3.0
 PHOTO_SIDE = 1248  # a quality-90 JPEG of this photo-like image is about 0.5 MB
 RATIO_TARGETS = {20: 1.3, 50: 1.6}  # wall time of N concurrent jobs / one job's, at most
 RSS_TARGET = 100 * 1024 * 1024  # peak resident set of the plugin process, bytes
+LISTEN_BACKLOG = 256
 STARTUP_TIMEOUT = 60.0
 SESSION_TIMEOUT = 180.0
 
@@ -73,6 +74,14 @@ class PhotoFake(FakeProvider):
     def __init__(self, settings: Settings, scenario: Scenario, photo: bytes) -> None:
         super().__init__(settings, scenario)
         self.photo = photo
+
+    def start(self) -> PhotoFake:
+        super().start()
+        # socketserver listens with a backlog of 5: 20 clients connecting at once would lose SYNs and retry a
+        # second later, which measures the fake, not the plugin. A real API's backlog is far larger.
+        assert self._server is not None
+        self._server.socket.listen(LISTEN_BACKLOG)
+        return self
 
     def _new_job(self, body: dict[str, Any]) -> Job:
         job = super()._new_job(body)
