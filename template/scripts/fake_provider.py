@@ -82,15 +82,17 @@ FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
 RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
 
 
+PLACEHOLDER_LABEL = "placeholder from the fake provider"
+
+
 def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
-    """SAMPLE_JPEG with ``label`` in a JPEG comment (so each job's image differs) and padded to ``min_size``.
+    """SAMPLE_JPEG with a comment saying it is a placeholder, plus ``label`` (so each job's image differs), padded
+    to ``min_size``.
 
     Both changes keep the file a valid JPEG: the comment is a COM segment, the padding follows the end marker.
     """
-    data = SAMPLE_JPEG
-    if label:
-        comment = label.encode("utf-8")[:60_000]
-        data = data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+    comment = (PLACEHOLDER_LABEL + (f": {label}" if label else "")).encode("utf-8")[:60_000]
+    data = SAMPLE_JPEG[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + SAMPLE_JPEG[2:]
     return data + b"\0" * max(0, min_size - len(data))
 
 
@@ -104,12 +106,13 @@ SAMPLE_FTYP = _box(b"ftyp", b"isom" + (0x200).to_bytes(4, "big") + b"isomiso2avc
 
 
 def sample_mp4(label: str = "", min_size: int = 0) -> bytes:
-    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box holding ``label``, padded to min_size.
+    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box saying it is a placeholder, with
+    ``label``, padded to min_size.
 
     Enough for what the plugin does with a video (sniff ``ftyp`` at bytes 4-8, pass the bytes on unchanged);
     it has no ``moov`` box, so players will not play it.
     """
-    payload = label.encode("utf-8")
+    payload = (PLACEHOLDER_LABEL + (f": {label}" if label else "")).encode("utf-8")
     payload += b"\0" * max(0, min_size - len(SAMPLE_FTYP) - 8 - len(payload))
     return SAMPLE_FTYP + _box(b"mdat", payload)
 
