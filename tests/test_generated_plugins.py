@@ -97,7 +97,7 @@ def test_rendered_plugin_passes_its_own_suite(tmp_path: Path, answers: dict[str,
 EDITED_POLLING = {"first_delay": 1.0, "interval": 3.0, "max_wait": 90}
 TIMING_CASES = [
     *(
-        f"test_a_job_is_answered_at_the_first_scheduled_poll_after_it_ends[{tool}-{seconds}]"
+        f"test_polling_follows_the_settings_schedule[{tool}-{seconds}]"
         for tool in ("text2image", "text2video")
         for seconds in ("3.0", "8.0", "20.0", "60.0")
     ),

@@ -353,7 +353,7 @@ def test_connection_refused_says_cannot_reach_the_host(settings: Settings, job: 
 
 
 @pytest.mark.parametrize("job_seconds", [3.0, 8.0, 20.0, 60.0])
-def test_a_job_is_answered_at_the_first_scheduled_poll_after_it_ends(
+def test_polling_follows_the_settings_schedule(
     start_fake: StartFake, job: JobKind, clock: VirtualClock, job_seconds: float
 ) -> None:
     """The issue's job lengths on the rendered schedule: which status requests go out, and when the result comes."""
