@@ -195,22 +195,24 @@ def stream_types(session: Session) -> list[str]:
     return [message["type"] for message in session.messages]
 
 
-def job_around_3_seconds() -> tuple[float, int]:
-    """A job length near 3 s and the status requests the settings' schedule makes for it.
+def job_answered_by_the_third_status_request() -> tuple[float, int]:
+    """A job length and the status requests the settings' schedule makes for it (three, for an async API).
 
-    The job ends midway between the last scheduled status request before 3 s and the first one after, so it is
-    answered by the latter with half a gap of margin either way for a busy machine; both follow settings.yaml.
+    Three, so that the schedule's growth after first_delay (next_poll_delay) is exercised, not only first_delay.
+    The job ends midway between the 2nd and 3rd scheduled status requests, leaving half a gap of margin either
+    way for a busy machine; both numbers follow settings.yaml. A synchronous API answers when the job ends.
     """
     if not IS_ASYNC:
         return 3.0, 0
-    polls = scheduled_polls(SETTINGS, until=3.0)
-    before = polls[-2] if len(polls) > 1 else 0.0
-    return (before + polls[-1]) / 2, len(polls)
+    polls = scheduled_polls(SETTINGS, until=0.0)
+    while len(polls) < 3:
+        polls = scheduled_polls(SETTINGS, until=polls[-1] + 1e-6)
+    return (polls[1] + polls[2]) / 2, 3
 
 
 @requires_tool("text2image")
 def test_a_job_arrives_as_the_served_bytes_after_the_scheduled_status_requests(plugin: PluginProcess) -> None:
-    job_seconds, status_requests = job_around_3_seconds()
+    job_seconds, status_requests = job_answered_by_the_third_status_request()
     # 50 kB: several 8 KiB chunks on the wire, so reassembly is really exercised.
     image = sample_jpeg("through the daemon protocol", min_size=50_000)
     with FakeProvider(SETTINGS, Scenario(job_seconds=job_seconds, image_bytes=image)) as fake:
