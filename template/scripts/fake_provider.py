@@ -66,7 +66,9 @@ SAMPLE_JPEG = base64.b64decode(
     "p33PlrXPMdvqLiPhXf3T/9k="
 )
 
-# What every result is: say so wherever a user may take it for a generated image (try.py --fake prints it).
+# What every result is: say so wherever a user may take it for a generated image (try.py --fake prints the
+# note; every sample file carries the label, in a JPEG comment or the MP4's mdat box).
+PLACEHOLDER_LABEL = "placeholder from the fake provider"
 PLACEHOLDER_NOTE = {
     "image": "the fake API serves a 16x16 placeholder JPEG (a fixed gradient), not a generated image",
     "video": "the fake API serves a tiny placeholder MP4 (no playable frames), not a generated video",
@@ -80,9 +82,6 @@ Media = Literal["image", "video"]
 # the body ends when the connection closes) or truncated (the connection closes halfway through the body).
 FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
 RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
-
-
-PLACEHOLDER_LABEL = "placeholder from the fake provider"
 
 
 def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
