@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
+from pathlib import Path
 
 import requests
+import yaml
 from PIL import Image
 
 SEED_INTERVAL = 5.0  # time.sleep(5) before every status request
@@ -112,3 +114,128 @@ def seed_generate(
         result.status = "timeout"
     result.elapsed = time.monotonic() - started
     return result
+
+
+# ── the seed as a runnable plugin, for the start-up comparison (benchmarks/load.py) ─────────────────────────
+SEED_MAIN = """from dify_plugin import DifyPluginEnv, Plugin
+
+plugin = Plugin(DifyPluginEnv(MAX_REQUEST_TIMEOUT=300))
+
+if __name__ == "__main__":
+    plugin.run()
+"""
+SEED_PROVIDER = """from typing import Any
+
+from dify_plugin import ToolProvider
+from dify_plugin.errors.tool import ToolProviderCredentialValidationError
+
+from tools.text2image import Text2ImageTool  # noqa: F401 (the seed imports its tool here)
+
+
+class ModelScopeProvider(ToolProvider):
+    def _validate_credentials(self, credentials: dict[str, Any]) -> None:
+        api_key = credentials.get("api_key")
+        if not api_key or not api_key.startswith("ms-"):
+            raise ToolProviderCredentialValidationError("Invalid ModelScope API key format. Should start with 'ms-'")
+"""
+# The seed's module-level imports (requests, time, json, PIL.Image, BytesIO, dify_plugin), then its loop.
+SEED_TOOL = """import json  # noqa: F401
+import time  # noqa: F401
+from collections.abc import Generator
+from io import BytesIO  # noqa: F401
+
+import requests  # noqa: F401
+from dify_plugin import Tool
+from dify_plugin.entities.tool import ToolInvokeMessage
+from PIL import Image  # noqa: F401
+
+from seed_plugin import seed_generate
+
+
+class Text2ImageTool(Tool):
+    def _invoke(self, tool_parameters: dict) -> Generator[ToolInvokeMessage, None, None]:
+        base_url = self.runtime.credentials.get("base_url") or "https://api-inference.modelscope.cn/"
+        result = seed_generate(
+            base_url.rstrip("/") + "/", self.runtime.credentials["api_key"], tool_parameters.get("prompt", "")
+        )
+        for message in result.messages:
+            yield self.create_text_message(message)
+        if result.blob is not None:
+            yield self.create_blob_message(blob=result.blob, meta={"mime_type": "image/png"})
+"""
+
+
+def write_seed_plugin(directory: Path, icon: bytes) -> Path:
+    """The seed plugin's files (manifest, main.py, provider, tool) as the article lays them out, in ``directory``.
+
+    Only what the SDK needs to start it changed: ``zh_Hans`` labels instead of ``zh_CN``, an ``_assets/`` folder
+    (start-up crashes without one), the runner fields the SDK requires. The tool module imports what the seed's
+    does and runs ``seed_generate``, so ``benchmarks/`` must be on the plugin's PYTHONPATH.
+    """
+    label = {"en_US": "Qwen Text2Image", "zh_Hans": "Qwen文生图"}
+    manifest = {
+        "version": "0.0.1",
+        "type": "plugin",
+        "author": "your_name",
+        "name": "qwen_text2image",
+        "label": label,
+        "description": {"en_US": "AI text-to-image generation plugin powered by ModelScope Qwen-Image"},
+        "icon": "icon.svg",
+        "resource": {"memory": 1048576, "permission": {"tool": {"enabled": True}}},
+        "plugins": {"tools": ["provider/modelscope.yaml"]},
+        "meta": {
+            "version": "0.0.1",
+            "arch": ["amd64", "arm64"],
+            "runner": {"language": "python", "version": "3.12", "entrypoint": "main"},
+        },
+        "created_at": "2025-08-01T00:00:00Z",
+        "tags": ["image"],
+    }
+    provider = {
+        "identity": {
+            "author": "your_name",
+            "name": "modelscope",
+            "label": {"en_US": "ModelScope"},
+            "description": {"en_US": "ModelScope AI image generation service integration"},
+            "icon": "icon.svg",
+            "tags": ["image"],
+        },
+        "credentials_for_provider": {
+            "api_key": {"type": "secret-input", "required": True, "label": {"en_US": "ModelScope API Key"}}
+        },
+        "tools": ["tools/text2image.yaml"],
+        "extra": {"python": {"source": "provider/modelscope_provider.py"}},
+    }
+    tool = {
+        "identity": {"name": "text2image", "author": "your_name", "label": {"en_US": "Text to Image"}},
+        "description": {"human": {"en_US": "Generate images from text prompts"}, "llm": "Generates an image"},
+        "parameters": [
+            {
+                "name": "prompt",
+                "type": "string",
+                "required": True,
+                "form": "llm",
+                "label": {"en_US": "Prompt"},
+                "human_description": {"en_US": "The text prompt"},
+                "llm_description": "Text prompt that describes the desired image content",
+            }
+        ],
+        "extra": {"python": {"source": "tools/text2image.py"}},
+    }
+    files = {
+        "manifest.yaml": yaml.safe_dump(manifest, allow_unicode=True),
+        "main.py": SEED_MAIN,
+        "provider/__init__.py": "",
+        "provider/modelscope.yaml": yaml.safe_dump(provider, allow_unicode=True),
+        "provider/modelscope_provider.py": SEED_PROVIDER,
+        "tools/__init__.py": "",
+        "tools/text2image.yaml": yaml.safe_dump(tool, allow_unicode=True),
+        "tools/text2image.py": SEED_TOOL,
+    }
+    for relative, text in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (directory / "_assets").mkdir(exist_ok=True)
+    (directory / "_assets" / "icon.svg").write_bytes(icon)
+    return directory

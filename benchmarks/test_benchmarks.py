@@ -1,6 +1,6 @@
 """Smoke test of the benchmark runner: ``run.py --quick --runs 1`` writes (and prints) a table with every section.
 
-Slow (about 30 s: real sleeps, worker processes, copier renders); run it with
+Slow (about 50 s: real sleeps, worker processes, copier renders, plugin processes); run it with
 ``pytest benchmarks/test_benchmarks.py`` from the repository root.
 """
 
@@ -44,8 +44,17 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
         "| 2048x2048 PNG (",
         "Render: `copier copy --defaults` (CLI)",
         "scripts/package.py",
+        "| Render ÷ the one-file template's render",
+        "## 4. Concurrent invocations in one plugin process",
+        "## 5. Start-up to the first heartbeat",
+        "| 50 | ",
+        "| seed plugin (benchmarks/seed_plugin.py, written out) | ",
     ):
         assert expected in table, f"missing from the table: {expected!r}"
     assert "failed" not in table, table
     # The generated plugin always delivers the served bytes, whatever the timings on this machine.
     assert table.count("identical (sha256)") == 2, table
+    # Every concurrent invocation through the stdio protocol got exactly its own served bytes.
+    for concurrency in (1, 20, 50):
+        assert f"| {concurrency} of {concurrency} |" in table, table
+    assert "| Every concurrent result byte-identical to what the fake served | yes | ✅ met |" in table, table

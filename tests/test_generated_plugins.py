@@ -7,12 +7,14 @@ results), so the same tests must pass for asynchronous URL results (ModelScope, 
 bodies and paths with all three tools (DashScope), video only (DashScope), synchronous base64 (OpenAI, text to
 image and edit only) and synchronous URLs with few tool parameters (SiliconFlow's answers). The JUnit report
 proves that each chosen tool's tests really ran and no other tool's did (their modules are not rendered). Its
-output is shown when it fails.
+output is shown when it fails. How long a rendered suite takes is a timing, so it is measured in benchmarks/
+(run.py, section 3), not asserted here. A last test edits a rendering's poll settings the way a user would and
+runs its timing tests: they derive what they expect from settings.yaml, so they still pass.
 """
 
 from __future__ import annotations
 
-import time
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -21,9 +23,6 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, PYTHON, render, run
-
-# Each rendered suite should stay near 30 s; twice that means something is waiting on a timeout.
-SUITE_SECONDS_LIMIT = 60
 
 
 def siliconflow_answers() -> dict[str, Any]:
@@ -68,10 +67,8 @@ def tool_outcomes(suite: ElementTree.Element, tool: str) -> tuple[int, int]:
 @pytest.mark.parametrize("answers", list(RENDERINGS.values()), ids=list(RENDERINGS))
 def test_rendered_plugin_passes_its_own_suite(tmp_path: Path, answers: dict[str, Any]) -> None:
     plugin = render(tmp_path / "plugin", **answers)
-    started = time.monotonic()
     report = tmp_path / "report.xml"
     result = run([PYTHON, "-m", "pytest", "-q", "-rs", f"--junitxml={report}"], cwd=plugin, timeout=240)
-    elapsed = time.monotonic() - started
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"the rendered suite failed in {plugin}:\n{output}"
     # The rendering's pytest.ini already says -q, so the summary line is gone: count from the JUnit report.
@@ -79,7 +76,6 @@ def test_rendered_plugin_passes_its_own_suite(tmp_path: Path, answers: dict[str,
     assert suite is not None, output
     passed = int(suite.get("tests", 0)) - sum(int(suite.get(key, 0)) for key in ("skipped", "failures", "errors"))
     assert passed >= 20, output  # the suite really ran, not an empty collection
-    assert elapsed < SUITE_SECONDS_LIMIT, f"the rendered suite took {elapsed:.0f} s:\n{output}"
     settings = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
     if settings["mode"] == "sync":  # async-only cases are skipped, and say why
         assert "synchronous API: there is no task id or status request" in output, output
@@ -94,3 +90,51 @@ def test_rendered_plugin_passes_its_own_suite(tmp_path: Path, answers: dict[str,
             module = TOOL_TESTS[tool][0]
             assert not (plugin / f"{module.replace('.', '/')}.py").exists(), f"{module} rendered without {tool}"
             assert passed == 0, f"{passed} {tool} tests passed in a rendering without {tool}:\n{output}"
+
+
+# Poll settings a user might choose, all unlike the defaults: the first status request sooner, a shorter cap
+# on the gap, a shorter budget (still above the 60 s job the timing tests replay).
+EDITED_POLLING = {"first_delay": 1.0, "interval": 3.0, "max_wait": 90}
+TIMING_CASES = [
+    *(
+        f"test_polling_follows_the_settings_schedule[{tool}-{seconds}]"
+        for tool in ("text2image", "text2video")
+        for seconds in ("3.0", "8.0", "20.0", "60.0")
+    ),
+    "test_whole_schedule_of_a_job_that_never_ends_on_a_virtual_clock[text2image]",
+    "test_whole_schedule_of_a_job_that_never_ends_on_a_virtual_clock[text2video]",
+    "test_a_job_arrives_as_the_served_bytes_after_the_scheduled_status_requests",
+    "test_one_shot_timeout_names_the_task_so_it_can_be_queried",
+]
+TIMING_TESTS = ["tests/test_job_client.py", "tests/test_plugin_process.py", "tests/test_video_tools.py"]
+
+
+@pytest.mark.slow
+def test_timing_tests_follow_edited_poll_settings(tmp_path: Path) -> None:
+    """Editing first_delay, interval and max_wait in settings.yaml (issue #15) leaves the timing tests passing."""
+    plugin = render(tmp_path / "plugin", api_preset="dashscope", tools=["text2image", "text2video"])
+    settings_file = plugin / "job_client" / "settings.yaml"
+    text = settings_file.read_text(encoding="utf-8")
+    for key, value in EDITED_POLLING.items():  # every occurrence: the video section's interval too
+        text, count = re.subn(rf"^(\s*{key}:) [0-9.]+", rf"\g<1> {value}", text, flags=re.MULTILINE)
+        assert count >= 1, f"no {key} in {settings_file}"
+    settings_file.write_text(text, encoding="utf-8")
+    loaded = run(
+        [
+            PYTHON,
+            "-c",
+            "from job_client import load_settings as l; s = l(); print(s.poll.first_delay, "
+            "s.poll.interval, s.max_wait, l(tool='text2video').poll.interval)",
+        ],
+        cwd=plugin,
+    )
+    edited = [EDITED_POLLING[key] for key in ("first_delay", "interval", "max_wait", "interval")]
+    assert [float(value) for value in loaded.stdout.split()] == edited, loaded.stdout + loaded.stderr  # it took
+    report = tmp_path / "report.xml"
+    result = run([PYTHON, "-m", "pytest", "-rs", f"--junitxml={report}", *TIMING_TESTS], cwd=plugin, timeout=240)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"the timing tests fail after editing the poll settings in {plugin}:\n{output}"
+    cases = ElementTree.parse(report).getroot().iter("testcase")
+    passed = {case.get("name", "") for case in cases if len(case) == 0}  # no failure, error or skipped child
+    for name in TIMING_CASES:  # the cases that check the schedule really ran, for both tools
+        assert name in passed, f"{name} did not pass:\n{output}"
