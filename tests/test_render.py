@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PYTHON, render, run
+from conftest import PYTHON, ROOT, render, run
 
 ODD_TEXT = {
     "plugin_label": 'Qwen "Image": #1 & <v2> {tongyi}',

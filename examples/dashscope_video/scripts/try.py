@@ -1,8 +1,8 @@
 """Try the plugin without Dify: invoke a tool as Dify does and save what it returns.
 
-    python scripts/try.py "a golden cat" --fake                    # offline, against the embedded fake API
-    python scripts/try.py "a golden cat" --param size=1024x1024    # the real API; key from .env or environment
-    python scripts/try.py "make it a watercolor" --tool image_edit --image cat.jpg --fake
+    python scripts/try.py "a golden cat" --fake      # offline, against the embedded fake API (placeholder results)
+    python scripts/try.py "a golden cat"             # the real API; key from .env or environment
+    python scripts/try.py --help                     # this plugin's tools, with an example for each
 
 Credentials come from the environment or `.env` (API_KEY, optional BASE_URL), never from the command line,
 and are never printed. Every image is written to --out (default try-output/) and listed with its type and
@@ -38,6 +38,12 @@ BLOB = ToolInvokeMessage.MessageType.BLOB
 JSON = ToolInvokeMessage.MessageType.JSON
 # Tools that start a generation, in the order try.py picks a default from those this plugin has.
 RUNNABLE_TOOLS = ("text2image", "image_edit", "text2video")
+# One example per tool; --help shows those of the tools this plugin has (found in tools/, not fixed at render).
+EXAMPLES = {
+    "text2image": 'python scripts/try.py "a golden cat" --tool text2image --fake',
+    "image_edit": 'python scripts/try.py "make it a watercolor" --tool image_edit --image cat.jpg --fake',
+    "text2video": 'python scripts/try.py "a cat surfing a wave" --tool text2video --fake',
+}
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -60,7 +66,20 @@ def real_credentials() -> dict[str, str]:
 
 
 def available_tools() -> list[str]:
+    """The generation tools this plugin has: those whose tools/<name>.yaml exists."""
     return [name for name in RUNNABLE_TOOLS if (PLUGIN_ROOT / "tools" / f"{name}.yaml").is_file()]
+
+
+def description(tools: list[str]) -> str:
+    """The --help text: the module's summary, then an example for each tool this plugin has, and only those."""
+    summary = (__doc__ or "").split("\n\n")[0]
+    examples = "\n".join(f"    {EXAMPLES[tool]}" for tool in tools)
+    real = f'    python scripts/try.py "a golden cat" --tool {tools[0]}  # the real API; key from .env or environment'
+    if tools[0] == "image_edit":
+        real = real.replace(" --tool image_edit", " --tool image_edit --image cat.jpg")
+    return f"{summary}\n\nThis plugin's tools: {', '.join(tools)}.\n\n{examples}\n{real}\n\n" + (
+        "With --fake every result is a placeholder from the fake API, not a generated image or video."
+    )
 
 
 def tool_class(name: str) -> type[Tool]:
@@ -147,7 +166,9 @@ def run(tool_name: str, parameters: dict[str, Any], credentials: dict[str, str],
 
 def main(argv: list[str] | None = None) -> int:
     tools = available_tools()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=description(tools), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("prompt", help="what to generate, or the edit instruction")
     parser.add_argument("--tool", choices=tools, default=tools[0], help=f"the tool to run (default {tools[0]})")
     parser.add_argument("--image", type=Path, help="input image for image_edit")
@@ -163,11 +184,13 @@ def main(argv: list[str] | None = None) -> int:
             parameters["image"] = file_parameter(stack.enter_context(serve_file(args.image)), args.image)
         if not args.fake:
             return run(args.tool, parameters, real_credentials(), args.out)
-        from fake_provider import FakeProvider  # scripts/ is this file's folder, so it is on sys.path
+        from fake_provider import PLACEHOLDER_NOTE, FakeProvider  # scripts/ is this file's folder: on sys.path
 
         fake = stack.enter_context(FakeProvider(load_settings(tool=args.tool)))
         print(f"fake {fake.settings.provider_label} API at {fake.base_url}")
-        return run(args.tool, parameters, fake.credentials, args.out)
+        status = run(args.tool, parameters, fake.credentials, args.out)
+        print(f"note: {PLACEHOLDER_NOTE[fake.media]}")  # so nobody takes the 16x16 sample for a real result
+        return status
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from support import (
     SETTINGS,
     JobKind,
     StartFake,
+    VirtualClock,
     has_tool,
     provider_class,
     quick,
@@ -29,6 +30,7 @@ from support import (
     tool_module_name,
 )
 
+from job_client import JobClient
 from job_client import settings as settings_module
 from job_client.settings import Settings
 
@@ -48,6 +50,26 @@ def quick_settings() -> Settings:
     return quick(SETTINGS)
 
 
+@pytest.fixture
+def clock() -> VirtualClock:
+    """A virtual clock for a JobClient and its fake: timing is asserted on it, never on the wall clock."""
+    return VirtualClock()
+
+
+@pytest.fixture
+def glue_clock(clock: VirtualClock, monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    """Every JobClient the Dify glue builds runs on this virtual clock (pass it to start_fake as well)."""
+    real_init = JobClient.__init__
+
+    def init(self: JobClient, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("clock", clock)
+        kwargs.setdefault("sleep", clock.sleep)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(JobClient, "__init__", init)
+    return clock
+
+
 @pytest.fixture(params=JOB_KIND_PARAMS)
 def job(request: pytest.FixtureRequest) -> JobKind:
     """One job tool of this rendering (its settings section and parameters)."""
@@ -58,12 +80,21 @@ def job(request: pytest.FixtureRequest) -> JobKind:
 def start_fake(quick_settings: Settings) -> Iterator[StartFake]:
     """``start_fake(job_seconds=1, outcome="failed")`` or ``start_fake(Scenario(...), settings=...)``: stopped after.
 
+    ``clock=`` (a VirtualClock) puts the fake on the same virtual clock as a client built with it.
+
     Without ``settings=``, the fake follows the ``quick_settings`` fixture (a test module may override it).
     """
     started: list[FakeProvider] = []
 
-    def _start(scenario: Scenario | None = None, *, settings: Settings | None = None, **fields: Any) -> FakeProvider:
-        fake = FakeProvider(settings or quick_settings, scenario or Scenario(**fields)).start()
+    def _start(
+        scenario: Scenario | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: VirtualClock | None = None,
+        **fields: Any,
+    ) -> FakeProvider:
+        timing: dict[str, Any] = {"clock": clock, "sleep": clock.sleep} if clock else {}
+        fake = FakeProvider(settings or quick_settings, scenario or Scenario(**fields), **timing).start()
         started.append(fake)
         return fake
 

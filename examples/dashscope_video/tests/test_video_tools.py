@@ -18,7 +18,17 @@ from typing import Any
 import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 from fake_provider import FakeProvider, sample_mp4
-from support import PROMPT, StartFake, quick, requires_tool, settings_for, tool_class, tool_parameters
+from support import (
+    PROMPT,
+    StartFake,
+    VirtualClock,
+    quick,
+    requires_tool,
+    scheduled_polls,
+    settings_for,
+    tool_class,
+    tool_parameters,
+)
 
 from job_client.errors import JobTimeoutError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.paths import find_all
@@ -103,15 +113,19 @@ def test_one_shot_video_over_the_cap_is_a_link_not_an_image(start_fake: StartFak
     assert messages[2].message.text.endswith("returned as a link instead.")
 
 
-def test_one_shot_timeout_names_the_task_so_it_can_be_queried(start_fake: StartFake, use_settings: Any) -> None:
+def test_one_shot_timeout_names_the_task_so_it_can_be_queried(
+    start_fake: StartFake, use_settings: Any, glue_clock: VirtualClock
+) -> None:
     settings = dataclasses.replace(video_settings(), max_wait=1.0)
     use_settings(settings, tool="text2video")
-    fake = start_video(start_fake, settings, outcome="never")
-    started = time.monotonic()
+    fake = start_video(start_fake, settings, outcome="never", clock=glue_clock)
+    started = glue_clock.now
     with pytest.raises(JobTimeoutError) as caught:
         invoke("text2video", fake)
-    assert time.monotonic() - started < 1.0 + 0.5
     (job,) = fake.jobs
+    # It gave up exactly at max_wait, after the status requests its schedule places before then.
+    assert glue_clock.now - started == pytest.approx(1.0)
+    assert len(fake.requests_of("poll")) == sum(at < 1.0 for at in scheduled_polls(settings, 1.0))
     assert f"task {job.id} did not finish within 1 s" in str(caught.value)
 
 
@@ -123,11 +137,10 @@ def test_one_shot_failure_raises_with_the_providers_reason(start_fake: StartFake
 
 
 # ── video_submit ───────────────────────────────────────────────────────────────
-def test_submit_returns_the_task_id_at_once_without_polling(start_fake: StartFake) -> None:
-    fake = start_video(start_fake, job_seconds=60.0)
-    started = time.monotonic()
+def test_submit_returns_the_task_id_at_once_without_polling(start_fake: StartFake, glue_clock: VirtualClock) -> None:
+    fake = start_video(start_fake, job_seconds=60.0, clock=glue_clock)
     messages = invoke("video_submit", fake)
-    assert time.monotonic() - started < 1.0
+    assert glue_clock.sleeps == []  # at once: the client never waited
     assert types(messages) == [MessageType.VARIABLE, MessageType.JSON, MessageType.TEXT]
     (job,) = fake.jobs
     variable, summary, text = messages

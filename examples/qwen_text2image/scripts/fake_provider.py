@@ -13,9 +13,12 @@ in milliseconds.
     with FakeProvider(scenario=Scenario(job_seconds=2)) as fake:
         client = JobClient(settings, fake.api_key, fake.base_url)   # or credentials=fake.credentials
         ...
-        fake.requests_of("poll")      # what the plugin sent, with monotonic timestamps
+        fake.requests_of("poll")      # what the plugin sent, with timestamps on the fake's clock
         fake.jobs[0].images           # the exact bytes served for the first job (images or videos)
         fake.jobs[0].body             # the exact JSON body of its submit request
+
+Tests about timing share a virtual clock with the client: ``FakeProvider(settings, scenario, clock=clock,
+sleep=clock.sleep)`` decides when a job is done, and holds a synchronous answer, on that clock.
 
 Results are JPEG images, or tiny MP4-like files (an ``ftyp`` and an ``mdat`` box) when the settings describe a
 video API (``Scenario(media=...)`` overrides the guess). Run it alone to point a plugin at it by hand:
@@ -34,6 +37,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,6 +66,16 @@ SAMPLE_JPEG = base64.b64decode(
     "p33PlrXPMdvqLiPhXf3T/9k="
 )
 
+# What every result is: say so wherever a user may take it for a generated image (try.py --fake prints the
+# note; every sample file carries the label, in a JPEG comment or the MP4's mdat box).
+PLACEHOLDER_LABEL = "placeholder from the fake provider"
+PLACEHOLDER_NOTE = {
+    "image": "the fake API serves a 16x16 placeholder JPEG (a fixed gradient), not a generated image",
+    "video": "the fake API serves a tiny placeholder MP4 (no playable frames), not a generated video",
+}
+# How long jobs wait for each other at most under Scenario(gather=N) (see FakeProvider.gathered).
+GATHER_TIMEOUT = 10.0
+
 Outcome = Literal["success", "failed", "never", "empty"]
 Media = Literal["image", "video"]
 # How result files travel: plain (Content-Length), gzip (Content-Encoding), unknown_length (no Content-Length,
@@ -71,14 +85,13 @@ RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
 
 
 def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
-    """SAMPLE_JPEG with ``label`` in a JPEG comment (so each job's image differs) and padded to ``min_size``.
+    """SAMPLE_JPEG with a comment saying it is a placeholder, plus ``label`` (so each job's image differs), padded
+    to ``min_size``.
 
     Both changes keep the file a valid JPEG: the comment is a COM segment, the padding follows the end marker.
     """
-    data = SAMPLE_JPEG
-    if label:
-        comment = label.encode("utf-8")[:60_000]
-        data = data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+    comment = (PLACEHOLDER_LABEL + (f": {label}" if label else "")).encode("utf-8")[:60_000]
+    data = SAMPLE_JPEG[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + SAMPLE_JPEG[2:]
     return data + b"\0" * max(0, min_size - len(data))
 
 
@@ -92,12 +105,13 @@ SAMPLE_FTYP = _box(b"ftyp", b"isom" + (0x200).to_bytes(4, "big") + b"isomiso2avc
 
 
 def sample_mp4(label: str = "", min_size: int = 0) -> bytes:
-    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box holding ``label``, padded to min_size.
+    """A deterministic MP4-like file: the ``ftyp`` box, then an ``mdat`` box saying it is a placeholder, with
+    ``label``, padded to min_size.
 
     Enough for what the plugin does with a video (sniff ``ftyp`` at bytes 4-8, pass the bytes on unchanged);
     it has no ``moov`` box, so players will not play it.
     """
-    payload = label.encode("utf-8")
+    payload = (PLACEHOLDER_LABEL + (f": {label}" if label else "")).encode("utf-8")
     payload += b"\0" * max(0, min_size - len(SAMPLE_FTYP) - 8 - len(payload))
     return SAMPLE_FTYP + _box(b"mdat", payload)
 
@@ -141,6 +155,8 @@ class Scenario:
     file_transfer: FileTransfer = "plain"  # how the result URLs send their bytes
     omit_task_id: bool = False  # the submit answer lacks the task id
     media: Media | None = None  # what the samples are (JPEG or MP4); None: guess_media(settings)
+    # Jobs stay unfinished until this many were submitted (at most GATHER_TIMEOUT s): proves calls overlap.
+    gather: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,7 +166,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any  # parsed JSON, the raw text when it is not JSON, None when empty
-    at: float  # time.monotonic() when it arrived
+    at: float  # the fake's clock (time.monotonic() unless given) when it arrived
 
 
 @dataclass
@@ -214,9 +230,19 @@ def merge(*documents: dict[str, Any]) -> dict[str, Any]:
 class FakeProvider:
     """The provider's API on 127.0.0.1, answering as ``settings`` describe and ``scenario`` scripts."""
 
-    def __init__(self, settings: Settings | None = None, scenario: Scenario | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        scenario: Scenario | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """``clock`` times jobs and requests; ``sleep`` holds a synchronous answer (default: real, until stop())."""
         self.settings = settings or load_settings()
         self.scenario = scenario or Scenario()
+        self._clock = clock
+        self._sleep = sleep
         self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
         self.media: Media = self.scenario.media or guess_media(self.settings)
         self.jobs: list[Job] = []
@@ -229,6 +255,8 @@ class FakeProvider:
         }
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._gathered = threading.Event()
+        self.gathered: bool | None = None  # Scenario(gather=N): whether N jobs were submitted before the timeout
         # The real base URL's path (e.g. /v1) is kept, so the plugin joins paths exactly as in production.
         self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
         before, _, after = self.settings.poll.path.partition("{task_id}")
@@ -238,8 +266,7 @@ class FakeProvider:
 
     # ── lifecycle ──────────────────────────────────────────────────────────────
     def start(self) -> FakeProvider:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), _Handler)
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -351,7 +378,7 @@ class FakeProvider:
     def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], bytes]:
         """Answer one request: (status, headers, body)."""
         kind, api_path = self._kind(method, path)
-        self._record(RecordedRequest(kind, method, path, headers, body, time.monotonic()))
+        self._record(RecordedRequest(kind, method, path, headers, body, self._clock()))
         if kind == "file":
             return self._file(path.removeprefix("/files/"))
         if kind == "input":
@@ -389,7 +416,8 @@ class FakeProvider:
         job = self._new_job(body)
         if self.settings.mode == "sync":
             # A synchronous API holds the request open until the job is done.
-            if self._stopping.wait(max(0.0, job.done_at - time.monotonic())) or self.scenario.outcome == "never":
+            self._wait_for_gathering()
+            if self._hold(job.done_at - self._clock()) or self.scenario.outcome == "never":
                 self._stopping.wait()
                 return self._error(504, "The fake provider stopped before the job finished.")
             if self.scenario.outcome == "failed":
@@ -408,7 +436,7 @@ class FakeProvider:
         job = next((job for job in self.jobs if job.id == task_id), None)
         if job is None:
             return self._error(404, f"Task {task_id} not found.")
-        if self.scenario.outcome == "never" or time.monotonic() < job.done_at:
+        if self.scenario.outcome == "never" or self._clock() < job.done_at or not self._wait_for_gathering(0.0):
             pending = next(iter(poll.pending), "RUNNING")
             return self._json(200, document_at(poll.status_field, pending))
         if self.scenario.outcome == "failed":
@@ -425,7 +453,7 @@ class FakeProvider:
             count = int(requested) if isinstance(requested, int | float) else 1
         if self.scenario.outcome == "empty":
             count = 0
-        now = time.monotonic()
+        now = self._clock()
         sample = sample_mp4 if self.media == "video" else sample_jpeg
         with self._lock:
             job_id = f"fake-task-{len(self.jobs) + 1}"
@@ -439,7 +467,30 @@ class FakeProvider:
             job = Job(job_id, prompt, body, images, names, now, now + self.scenario.job_seconds)
             self.jobs.append(job)
             self._files.update(zip(names, images, strict=True))
+            if self.scenario.gather and len(self.jobs) >= self.scenario.gather:
+                self.gathered = self.gathered is not False  # False stays: the timeout already ran out
+                self._gathered.set()
         return job
+
+    def _hold(self, seconds: float) -> bool:
+        """Wait ``seconds`` (on the injected sleep, if any); True when the fake is stopping."""
+        if self._sleep is None:
+            return self._stopping.wait(max(0.0, seconds))
+        self._sleep(max(0.0, seconds))
+        return self._stopping.is_set()
+
+    def _wait_for_gathering(self, seconds: float = GATHER_TIMEOUT) -> bool:
+        """Under Scenario(gather=N): wait up to ``seconds`` for the N-th submit; True once it came or time ran out."""
+        if not self.scenario.gather or self._gathered.is_set():
+            return True
+        first = self.jobs[0].submitted_at if self.jobs else self._clock()
+        if self._gathered.wait(max(0.0, min(seconds, first + GATHER_TIMEOUT - self._clock()))):
+            return True
+        if self._clock() >= first + GATHER_TIMEOUT:  # let the jobs finish anyway, and remember it failed
+            self.gathered = False
+            self._gathered.set()
+            return True
+        return False
 
     def _results(self, job: Job) -> dict[str, Any]:
         if self.settings.result.kind == "base64":
@@ -476,6 +527,12 @@ class FakeProvider:
         if status != 200:
             return status, {"Content-Type": "text/plain"}, f"HTTP {status} (scripted by the fake provider)".encode()
         return 200, {"Content-Type": content_type}, data
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's backlog of 5 drops connections when many clients poll at once (they retry a second later).
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from fake_provider import FakeProvider, guess_media, sample_jpeg, sample_mp4
 
+from job_client import JobClient
 from job_client.inputs import data_uri
 from job_client.settings import Settings, load_settings
 
@@ -84,6 +85,38 @@ def settings_for(tool: str) -> Settings:
 def quick(settings: Settings) -> Settings:
     """The same API, polled every 0.1 s so that async cases take milliseconds; polling timing is tested apart."""
     return dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, first_delay=0.05, interval=0.1))
+
+
+class VirtualClock:
+    """A clock and a sleep for JobClient and FakeProvider: sleeping advances the clock at once, and is recorded.
+
+    Shared by a client and its fake, it replays a whole poll schedule (minutes of max_wait) in milliseconds, and
+    makes every time the test checks exact: no test compares the wall clock against a number.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def scheduled_polls(settings: Settings, until: float) -> list[float]:
+    """When the settings' schedule sends status requests, in seconds after the submit (zero latency): the first
+    after ``first_delay`` (at most ``interval``), each next one ``next_poll_delay(time waited)`` later, up to and
+    including the first at or after ``until``. Tests derive their expectations from it, never from today's
+    defaults, so they keep passing when someone edits first_delay, interval or max_wait in settings.yaml.
+    """
+    next_poll_delay = JobClient(settings, "unused").next_poll_delay
+    polls = [min(settings.poll.first_delay, settings.poll.interval)]
+    while polls[-1] < until:
+        polls.append(polls[-1] + next_poll_delay(polls[-1]))
+    return polls
 
 
 requires_async = pytest.mark.skipif(not IS_ASYNC, reason="synchronous API: there is no task id or status request")

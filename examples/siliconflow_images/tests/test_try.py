@@ -3,17 +3,22 @@
 Strategy: run try.py with its default tool (this rendering's first of text2image, image_edit, text2video; an
 edit gets ``--image`` with a known JPEG). Offline with --fake the saved file must be exactly the fake provider's
 result; against a fake that refuses the key, the run must fail with the plugin's own message and a non-zero
-status. The key never reaches the output. Each run starts a Python process (about 2 s), so there are three.
+status. The key never reaches the output. Each run starts a Python process (about 2 s), so there are three;
+``--help`` runs in-process: it must list exactly the tools found in tools/, whatever was rendered.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from fake_provider import FakeProvider, Scenario, sample_jpeg, sample_mp4
+import pytest
+from fake_provider import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, FakeProvider, Scenario, sample_jpeg, sample_mp4
 from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for
 
 from job_client.media import sniff_mime_type
@@ -41,6 +46,49 @@ def try_run(*args: str, image_dir: Path, env: dict[str, str] | None = None) -> s
     )
 
 
+def try_module() -> ModuleType:
+    return importlib.import_module("try")  # scripts/try.py; `try` is a keyword, so no import statement
+
+
+def help_text(capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        try_module().main(["--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def offered_tools(text: str) -> list[str]:
+    """The --tool choices in the help, and the tools its examples run."""
+    match = re.search(r"--tool \{([^}]*)\}", text)
+    assert match is not None, text
+    return match[1].split(",")
+
+
+def test_help_lists_exactly_this_plugins_tools(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_text(capsys)
+    rendered = [tool for tool in JOB_TOOLS if has_tool(tool)]
+    assert offered_tools(text) == rendered
+    for tool in JOB_TOOLS:  # an example for each tool it has, none for a tool it lacks
+        assert (f"--tool {tool} " in text) == has_tool(tool), text
+    assert "placeholder" in text
+
+
+@pytest.mark.parametrize("present", [["text2image"], ["image_edit"], ["text2video", "text2image"]], ids=str)
+def test_help_follows_the_tools_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], present: list[str]
+) -> None:
+    """The tools are discovered in tools/ when try.py runs, not fixed when the plugin was rendered."""
+    (tmp_path / "tools").mkdir()
+    for tool in present:
+        (tmp_path / "tools" / f"{tool}.yaml").write_text("identity: {}\n", encoding="utf-8")
+    monkeypatch.setattr(try_module(), "PLUGIN_ROOT", tmp_path)
+    text = help_text(capsys)
+    expected = [tool for tool in JOB_TOOLS if tool in present]  # try.py's order
+    assert offered_tools(text) == expected
+    for tool in JOB_TOOLS:
+        assert (f"--tool {tool} " in text) == (tool in present), text
+
+
 def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = try_run("a golden cat", "--fake", "--out", str(out), image_dir=tmp_path)
@@ -54,6 +102,10 @@ def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
         assert saved.read_bytes() == sample_jpeg("fake-task-1 image 1 prompt a golden cat")
         assert sniff_mime_type(saved.read_bytes()) == "image/jpeg" and saved.suffix == ".jpg"
     assert f"saved {saved}" in result.stdout and "task id:" in result.stdout
+    # The 16x16 sample is no generated image: the run says so, and so does the file itself.
+    media = "video" if TOOL == "text2video" else "image"
+    assert f"note: {PLACEHOLDER_NOTE[media]}" in result.stdout
+    assert PLACEHOLDER_LABEL.encode() in saved.read_bytes()
 
 
 def test_real_run_reads_the_key_from_the_environment_and_saves_served_bytes(tmp_path: Path) -> None:
