@@ -1,18 +1,20 @@
 """Package this plugin as a .difypkg without the Go CLI.
 
-    python scripts/package.py [-o FILE | --output-dir DIR] [--list] [--use-dify-cli] [PLUGIN_DIR]
+    python scripts/package.py [-o FILE | --output-dir DIR] [--sign PRIVATE.pem] [--list] [--use-dify-cli] [PLUGIN_DIR]
 
 Writes dist/<name>-<version>.difypkg (PLUGIN_DIR defaults to the folder above scripts/) and prints its path
 and its unique identifier `author/name:version@checksum`. Next to it, <name>-<version>-chatflow.yml: a Dify
 chatflow that depends on exactly this package, to import after installing it (scripts/chatflow.py).
 What goes in is decided by .difyignore exactly as `dify plugin package` decides it; see scripts/difypkg.py
-for the rules. Exit status: 0 packaged, 1 the folder cannot be packaged, 2 usage error (or --use-dify-cli
+for the rules. With --sign, the package is signed with that RSA key in the daemon's format (scripts/sign.py)
+and checked against the key's public half before it is kept. Exit status: 0 packaged, 1 the folder cannot be packaged, 2 usage error (or --use-dify-cli
 without `dify` on PATH).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -35,6 +37,7 @@ from difypkg import (
     read_manifest,
     unique_identifier,
 )
+from sign import DEFAULT_CATEGORY, SignatureError, load_private_key, sign_package, verify_package
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
 DEFAULT_PLUGIN_DIR = SCRIPTS_DIR.parent
@@ -81,6 +84,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     destination = parser.add_mutually_exclusive_group()
     destination.add_argument("-o", "--output", type=Path, help="package file (default: dist/<name>-<version>.difypkg)")
     destination.add_argument("--output-dir", type=Path, help="folder for <name>-<version>.difypkg (default: dist/)")
+    parser.add_argument("--sign", type=Path, metavar="PRIVATE.pem", help="sign with this key (sign.py keygen)")
+    parser.add_argument(
+        "--category", default=DEFAULT_CATEGORY, help="authorized_category of the signature (default: %(default)s)"
+    )
     parser.add_argument("--list", action="store_true", help="only list the files that would be packed")
     parser.add_argument("--use-dify-cli", action="store_true", help="run `dify plugin package` (must be on PATH)")
     return parser.parse_args(argv)
@@ -100,18 +107,46 @@ def main(argv: list[str] | None = None) -> int:
             info = build_with_dify_cli(arguments.plugin_dir, arguments.output)
         else:
             info = build_package(arguments.plugin_dir, arguments.output)
+        if arguments.sign is not None:
+            info = sign_built_package(info, arguments.plugin_dir, arguments.sign, arguments.category)
     except DifyCliNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except PackagingError as error:
+    except (PackagingError, SignatureError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     chatflow = write_chatflow(arguments.plugin_dir, info.identifier, chatflow_path(info.path))
     print(f"package: {info.path}")
     print(f"identifier: {info.identifier}")
     print(f"files: {len(info.files)} ({info.total_bytes:,} bytes uncompressed)")
+    if arguments.sign is not None:
+        print(f"signed: yes (category {arguments.category}; install needs the daemon to trust your public key)")
     print(f"chatflow: {chatflow or 'none (the manifest declares no tool provider)'}")
     return 0
+
+
+def sign_built_package(info: PackageInfo, plugin_dir: Path, key_path: Path, category: str) -> PackageInfo:
+    """Sign the package in place and check the result with the key's public half; the checksum changes."""
+    key_path = Path(key_path).absolute()
+    packed = {Path(plugin_dir).absolute() / path for path in info.files}
+    if key_path in packed:  # also caught by check.py, but the key must never even reach dist/
+        info.path.unlink(missing_ok=True)
+        raise SignatureError(f"{key_path} is inside the package; add *.pem to .difyignore")
+    key = load_private_key(key_path)
+    unsigned = info.path.read_bytes()
+    sign_package(unsigned, key, info.path, category=category, source=str(info.path))
+    signed = info.path.read_bytes()
+    verify_package(signed, [(key_path, key.public_key())], str(info.path))
+    with zipfile.ZipFile(info.path) as archive:
+        entries = [(entry.filename, archive.read(entry)) for entry in archive.infolist()]
+    checksum = compute_checksum(entries)
+    return dataclasses.replace(
+        info,
+        identifier=unique_identifier(info.identity, checksum),
+        checksum=checksum,
+        files=tuple(sorted(name for name, _ in entries)),
+        total_bytes=sum(len(content) for _, content in entries),
+    )
 
 
 def chatflow_path(package: Path) -> Path:
