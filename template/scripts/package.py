@@ -1,14 +1,15 @@
 """Package this plugin as a .difypkg without the Go CLI.
 
-    python scripts/package.py [-o FILE | --output-dir DIR] [--sign PRIVATE.pem] [--list] [--use-dify-cli] [PLUGIN_DIR]
+    python scripts/package.py [-o FILE | --output-dir DIR] [--sign PRIVATE.pem [--category C]] [--list]
+                              [--use-dify-cli] [PLUGIN_DIR]
 
 Writes dist/<name>-<version>.difypkg (PLUGIN_DIR defaults to the folder above scripts/) and prints its path
 and its unique identifier `author/name:version@checksum`. Next to it, <name>-<version>-chatflow.yml: a Dify
 chatflow that depends on exactly this package, to import after installing it (scripts/chatflow.py).
 What goes in is decided by .difyignore exactly as `dify plugin package` decides it; see scripts/difypkg.py
 for the rules. With --sign, the package is signed with that RSA key in the daemon's format (scripts/sign.py)
-and checked against the key's public half before it is kept. Exit status: 0 packaged, 1 the folder cannot be packaged, 2 usage error (or --use-dify-cli
-without `dify` on PATH).
+and checked against the key's public half before it is kept. Exit status: 0 packaged, 1 the folder cannot
+be packaged or signed, 2 usage error (or --use-dify-cli without `dify` on PATH).
 """
 
 from __future__ import annotations

@@ -227,13 +227,16 @@ def read_category(entries: Sequence[tuple[str, bytes]], source: str) -> str | No
         return None
     try:
         payload = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):  # the daemon fails to decode it and treats the package as unverified
+    except (UnicodeDecodeError, json.JSONDecodeError):  # the daemon then treats the package as unverified
         raise SignatureError(f"{source}: {VERIFICATION_FILE} is not valid JSON") from None
     category = payload.get("authorized_category") if isinstance(payload, dict) else None
     return str(category) if category is not None else None
 
 
-def verify_package(package: bytes, public_keys: Sequence[tuple[Path | None, rsa.RSAPublicKey]], source: str) -> Verified:
+PublicKeys = Sequence[tuple[Path | None, rsa.RSAPublicKey]]  # (file it came from, key)
+
+
+def verify_package(package: bytes, public_keys: PublicKeys, source: str) -> Verified:
     """Check the signature the way the daemon does; raises SignatureError saying what is wrong."""
     entries, comment = read_entries(package, source)
     signature, signed_at = read_signature(comment, source)
@@ -248,7 +251,7 @@ def verify_package(package: bytes, public_keys: Sequence[tuple[Path | None, rsa.
     raise SignatureError(explain_mismatch(signature, public_keys, source))
 
 
-def explain_mismatch(signature: bytes, public_keys: Sequence[tuple[Path | None, rsa.RSAPublicKey]], source: str) -> str:
+def explain_mismatch(signature: bytes, public_keys: PublicKeys, source: str) -> str:
     """Tell "changed after signing" from "signed with another key": only the signer's key opens the padding."""
     for path, key in public_keys:
         if len(signature) != (key.key_size + 7) // 8:
