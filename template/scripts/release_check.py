@@ -104,7 +104,8 @@ def pr_body(manifest: dict[str, Any], names: dict[str, str], submission: str, ri
         box(False, "I have read and followed the [Marketplace submission requirements]"
             "(docs/plugin-submission-requirements.md)."),
         box(False, "I have read and comply with the Plugin Developer Agreement."),
-        box(False, "I tested this plugin on Dify Community Edition and Dify Cloud, or documented any limitation below."),
+        box(False, "I tested this plugin on Dify Community Edition and Dify Cloud, or documented any limitation "
+            "below."),
         # What scripts/check.py proved on this package (it refuses dev files, secrets and binaries).
         box(True, "The package contains only files needed at runtime."),
         box(True, "The package does not contain secrets, local credentials, `.env` files, `.git` directories, "
