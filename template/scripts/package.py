@@ -21,6 +21,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 # The shared helper sits next to this file; this also makes it importable when loaded by file path (tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,9 +39,13 @@ from difypkg import (
     read_manifest,
     unique_identifier,
 )
-from sign import DEFAULT_CATEGORY, SignatureError, load_private_key, sign_package, verify_package
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
+# sign.CATEGORIES, repeated so that packaging without --sign needs no `cryptography` (a dev dependency).
+SIGN_CATEGORIES = ("community", "partner", "langgenius")
 DEFAULT_PLUGIN_DIR = SCRIPTS_DIR.parent
 
 __all__ = ["DifyCliNotFound", "PackageInfo", "PackagingError", "build_package", "build_with_dify_cli", "main"]
@@ -87,7 +92,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     destination.add_argument("--output-dir", type=Path, help="folder for <name>-<version>.difypkg (default: dist/)")
     parser.add_argument("--sign", type=Path, metavar="PRIVATE.pem", help="sign with this key (sign.py keygen)")
     parser.add_argument(
-        "--category", default=DEFAULT_CATEGORY, help="authorized_category of the signature (default: %(default)s)"
+        "--category", choices=SIGN_CATEGORIES, default=SIGN_CATEGORIES[0], help="signature category: %(default)s"
     )
     parser.add_argument("--list", action="store_true", help="only list the files that would be packed")
     parser.add_argument("--use-dify-cli", action="store_true", help="run `dify plugin package` (must be on PATH)")
@@ -96,6 +101,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    signer: Any = None
+    signing_errors: tuple[type[Exception], ...] = ()
+    if arguments.sign is not None:
+        import sign as signer  # cryptography is needed only to sign
+
+        signing_errors = (signer.SignatureError,)
     try:
         if arguments.output_dir is not None:
             identity = read_identity(read_manifest(arguments.plugin_dir))
@@ -104,16 +115,18 @@ def main(argv: list[str] | None = None) -> int:
             for packed_file in collect_files(arguments.plugin_dir):
                 print(packed_file.path)
             return 0
+        # The key is read first: a bad key must not leave an unsigned package under the release name.
+        key = signer.load_private_key(arguments.sign) if signer is not None else None
         if arguments.use_dify_cli:
             info = build_with_dify_cli(arguments.plugin_dir, arguments.output)
         else:
             info = build_package(arguments.plugin_dir, arguments.output)
-        if arguments.sign is not None:
-            info = sign_built_package(info, arguments.plugin_dir, arguments.sign, arguments.category)
+        if key is not None:
+            info = sign_built_package(info, arguments.plugin_dir, arguments.sign, key, arguments.category)
     except DifyCliNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (PackagingError, SignatureError) as error:
+    except (PackagingError, *signing_errors) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     chatflow = write_chatflow(arguments.plugin_dir, info.identifier, chatflow_path(info.path))
@@ -126,18 +139,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def sign_built_package(info: PackageInfo, plugin_dir: Path, key_path: Path, category: str) -> PackageInfo:
-    """Sign the package in place and check the result with the key's public half; the checksum changes."""
+def sign_built_package(
+    info: PackageInfo, plugin_dir: Path, key_path: Path, key: RSAPrivateKey, category: str
+) -> PackageInfo:
+    """Sign the package in place and check the result with the key's public half; the checksum changes.
+
+    On any failure the package is removed: only a signed package may sit where a signed one was asked for.
+    """
+    import sign
+
     key_path = Path(key_path).absolute()
-    packed = {Path(plugin_dir).absolute() / path for path in info.files}
-    if key_path in packed:  # also caught by check.py, but the key must never even reach dist/
+    try:
+        packed = {(Path(plugin_dir).absolute() / path).resolve() for path in info.files}
+        if key_path.resolve() in packed:  # also caught by check.py, but the key must never even reach dist/
+            raise sign.SignatureError(f"{key_path} is inside the package; add *.pem to .difyignore")
+        sign.sign_package(info.path.read_bytes(), key, info.path, category=category, source=str(info.path))
+        sign.verify_package(info.path.read_bytes(), [(key_path, key.public_key())], str(info.path))
+    except BaseException:
         info.path.unlink(missing_ok=True)
-        raise SignatureError(f"{key_path} is inside the package; add *.pem to .difyignore")
-    key = load_private_key(key_path)
-    unsigned = info.path.read_bytes()
-    sign_package(unsigned, key, info.path, category=category, source=str(info.path))
-    signed = info.path.read_bytes()
-    verify_package(signed, [(key_path, key.public_key())], str(info.path))
+        raise
     with zipfile.ZipFile(info.path) as archive:
         entries = [(entry.filename, archive.read(entry)) for entry in archive.infolist()]
     checksum = compute_checksum(entries)
