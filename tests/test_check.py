@@ -561,7 +561,8 @@ DEV_ONLY_FILES = {
 def test_development_files_in_a_package_are_blocking(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # An author's .difyignore that forgot them: each folder is one error, each file one error, whatever ran before.
     write(".difyignore", ".difyignore\n__pycache__/\n.pytest_cache/\n.ruff_cache/\n")(plugin)
-    for relative_path in ("tests", "scripts", "pytest.ini", "requirements-dev.txt", "ruff.toml", "AGENTS.md"):
+    rendered_dev_files = ("tests", "scripts", ".github", "pytest.ini", "requirements-dev.txt", "ruff.toml", "AGENTS.md")
+    for relative_path in rendered_dev_files:
         target = plugin / relative_path
         shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
     (plugin / ".gitignore").unlink()
