@@ -5,7 +5,8 @@ command, an independent restatement of the Dify daemon's verifier (decoder/verif
 in archive order, then the decimal signing time, RSASSA-PKCS1-v1_5 with SHA-256), and the exact layout that
 `dify signature sign` writes (last entry .verification.dify.json, compact JSON zip comment, PKCS#1 PEM keys).
 Then every way a package must be refused: a changed file, a changed order, a changed time, another key, no
-signature, a private key given as the public one. Two RSA-4096 key pairs are made once (about 1 s).
+signature, a private key given as the public one. Two RSA-4096 key pairs are made once (about 1 s); the
+refusals run sign.py's command line in this process (same code, no interpreter start each time).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+import difypkg
 import pytest
+import sign
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from support import PLUGIN_ROOT
@@ -36,12 +39,13 @@ def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KeyPair]:
     folder = tmp_path_factory.mktemp("keys")
-    pairs = {}
-    for name in ("mine", "other"):
-        result = run_script("scripts/sign.py", "keygen", folder / name)
-        assert result.returncode == 0, result.stderr
-        pairs[name] = (folder / f"{name}.private.pem", folder / f"{name}.public.pem")
-    return pairs
+    result = run_script("scripts/sign.py", "keygen", folder / "mine")  # the command a user runs
+    assert result.returncode == 0, result.stderr
+    assert "keep it secret" in result.stdout
+    return {
+        "mine": (folder / "mine.private.pem", folder / "mine.public.pem"),
+        "other": sign.generate_key_pair(folder / "other"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +57,16 @@ def signed(keys: dict[str, KeyPair], tmp_path_factory: pytest.TempPathFactory) -
     return output
 
 
-def verify(package: Path, public_key: Path) -> subprocess.CompletedProcess[str]:
-    return run_script("scripts/sign.py", "verify", package, "--pubkey", public_key)
+@pytest.fixture
+def sign_command(capsys: pytest.CaptureFixture[str]):
+    """`python scripts/sign.py ARGS...` in this process: (exit status, stdout, stderr)."""
+
+    def _run(*args: str | Path) -> tuple[int, str, str]:
+        status = sign.main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return _run
 
 
 def rewrite(
@@ -90,7 +102,7 @@ def test_keygen_writes_the_daemons_key_files(keys: dict[str, KeyPair]) -> None:
 
 
 def test_signed_package_verifies_with_its_public_key(signed: Path, keys: dict[str, KeyPair]) -> None:
-    result = verify(signed, keys["mine"][1])
+    result = run_script("scripts/sign.py", "verify", signed, "--pubkey", keys["mine"][1])
     assert result.returncode == 0, result.stderr
     assert "category community" in result.stdout
 
@@ -118,7 +130,9 @@ def test_check_accepts_the_signed_package(signed: Path) -> None:
     assert result.stdout.splitlines()[-1].startswith("0 error(s), 0 warning(s)")
 
 
-def test_changed_file_order_or_time_is_refused(signed: Path, keys: dict[str, KeyPair], tmp_path: Path) -> None:
+def test_changed_file_order_or_time_is_refused(
+    signed: Path, keys: dict[str, KeyPair], tmp_path: Path, sign_command
+) -> None:
     payload = json.loads(zipfile.ZipFile(signed).comment)
     later = json.dumps({**payload, "time": payload["time"] + 1}, separators=(",", ":")).encode()
     tampered = {
@@ -127,41 +141,40 @@ def test_changed_file_order_or_time_is_refused(signed: Path, keys: dict[str, Key
         "time": rewrite(signed, tmp_path / "time.difypkg", comment=later),
     }
     for case, package in tampered.items():
-        result = verify(package, keys["mine"][1])
-        assert result.returncode == 1, case
-        assert "the package was changed after it was signed" in result.stderr, case
+        status, _, error = sign_command("verify", package, "--pubkey", keys["mine"][1])
+        assert status == 1, case
+        assert "the package was changed after it was signed" in error, case
     untouched = rewrite(signed, tmp_path / "recompressed.difypkg")  # compression is not signed: still valid
-    assert verify(untouched, keys["mine"][1]).returncode == 0
+    assert sign_command("verify", untouched, "--pubkey", keys["mine"][1])[0] == 0
 
 
-def test_another_key_is_refused(signed: Path, keys: dict[str, KeyPair]) -> None:
-    result = verify(signed, keys["other"][1])
-    assert result.returncode == 1
-    assert "signed with another key" in result.stderr
-    both = run_script("scripts/sign.py", "verify", signed, "--pubkey", keys["other"][1], "--pubkey", keys["mine"][1])
-    assert both.returncode == 0  # like THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS: any listed key may match
+def test_another_key_is_refused(signed: Path, keys: dict[str, KeyPair], sign_command) -> None:
+    status, _, error = sign_command("verify", signed, "--pubkey", keys["other"][1])
+    assert status == 1
+    assert "signed with another key" in error
+    both = sign_command("verify", signed, "--pubkey", keys["other"][1], "--pubkey", keys["mine"][1])
+    assert both[0] == 0  # like THIRD_PARTY_SIGNATURE_VERIFICATION_PUBLIC_KEYS: any listed key may match
 
 
-def test_unsigned_package_is_refused(keys: dict[str, KeyPair], tmp_path: Path) -> None:
-    unsigned = tmp_path / "unsigned.difypkg"
-    assert run_script("scripts/package.py", "-o", unsigned).returncode == 0
-    result = verify(unsigned, keys["mine"][1])
-    assert result.returncode == 1
-    assert "not signed" in result.stderr
-    signed_twice = run_script("scripts/sign.py", "sign", unsigned, "--key", keys["mine"][0])
-    assert signed_twice.returncode == 0
-    again = run_script("scripts/sign.py", "sign", tmp_path / "unsigned.signed.difypkg", "--key", keys["mine"][0])
-    assert again.returncode == 1 and "already signed" in again.stderr
+def test_unsigned_package_is_refused(keys: dict[str, KeyPair], tmp_path: Path, sign_command) -> None:
+    unsigned = difypkg.build_package(PLUGIN_ROOT, tmp_path / "unsigned.difypkg").path
+    status, _, error = sign_command("verify", unsigned, "--pubkey", keys["mine"][1])
+    assert status == 1
+    assert "not signed" in error
+    assert sign_command("sign", unsigned, "--key", keys["mine"][0])[0] == 0  # -> unsigned.signed.difypkg
+    assert sign_command("verify", tmp_path / "unsigned.signed.difypkg", "--pubkey", keys["mine"][1])[0] == 0
+    status, _, error = sign_command("sign", tmp_path / "unsigned.signed.difypkg", "--key", keys["mine"][0])
+    assert status == 1 and "already signed" in error
 
 
 def test_key_files_the_daemon_would_not_load_are_refused(
-    signed: Path, keys: dict[str, KeyPair], tmp_path: Path
+    signed: Path, keys: dict[str, KeyPair], tmp_path: Path, sign_command
 ) -> None:
     private_key = serialization.load_pem_private_key(keys["mine"][0].read_bytes(), password=None)
     spki = tmp_path / "spki.pem"  # "BEGIN PUBLIC KEY": valid RSA, but not the PKCS#1 block the daemon reads
     spki_format = serialization.PublicFormat.SubjectPublicKeyInfo
     spki.write_bytes(private_key.public_key().public_bytes(serialization.Encoding.PEM, spki_format))
-    result = verify(signed, spki)
-    assert result.returncode == 1 and "-----BEGIN RSA PUBLIC KEY-----" in result.stderr
-    swapped = verify(signed, keys["mine"][0])
-    assert swapped.returncode == 1 and "this is a private key" in swapped.stderr
+    status, _, error = sign_command("verify", signed, "--pubkey", spki)
+    assert status == 1 and "-----BEGIN RSA PUBLIC KEY-----" in error
+    status, _, error = sign_command("verify", signed, "--pubkey", keys["mine"][0])
+    assert status == 1 and "this is a private key" in error
