@@ -37,15 +37,15 @@ def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KeyPair]:
-    folder = tmp_path_factory.mktemp("keys")
-    result = run_script("scripts/sign.py", "keygen", folder / "mine")  # the command a user runs
-    assert result.returncode == 0, result.stderr
-    assert "keep it secret" in result.stdout
-    return {
-        "mine": (folder / "mine.private.pem", folder / "mine.public.pem"),
-        "other": sign.generate_key_pair(folder / "other"),
-    }
+def keys(key_pairs_in_background: dict[str, tuple[Path, subprocess.Popen[str]]]) -> dict[str, KeyPair]:
+    """The key pairs `python scripts/sign.py keygen PREFIX` made (started with the session, see conftest.py)."""
+    pairs = {}
+    for name, (prefix, process) in key_pairs_in_background.items():
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        assert "keep it secret" in stdout
+        pairs[name] = (Path(f"{prefix}.private.pem"), Path(f"{prefix}.public.pem"))
+    return pairs
 
 
 @pytest.fixture(scope="module")
