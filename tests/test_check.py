@@ -534,12 +534,89 @@ def test_manifest_excluded_by_the_ignore_file(plugin: Path, capsys: pytest.Captu
 
 
 def test_build_output_is_one_warning_per_folder(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(".difyignore", "tests/\nscripts/\n")(plugin)
-    write("build/lib/a.py", "")(plugin)
-    write("build/lib/b.py", "")(plugin)
+    ignore_file = plugin / ".difyignore"  # the rendered one minus "build/", which would leave them out
+    ignore_file.write_text(ignore_file.read_text(encoding="utf-8").replace("\nbuild/\n", "\n"), encoding="utf-8")
+    write("tools/build/lib/a.py", "")(plugin)  # nested: may be the author's own module, so only a warning
+    write("tools/build/lib/b.py", "")(plugin)
     status, lines = run_static_check(plugin, capsys)
-    assert "WARNING build/: build output in the package (2 file(s)) (marketplace warning)" in lines
+    assert lines[:-1] == ["WARNING tools/build/: build output in the package (2 file(s)) (marketplace warning)"]
     assert status == 0
+
+
+DEV_ONLY_FILES = {
+    "try-output/qwen-1.png": "PNG",
+    "dist/qwen_text2image-0.0.9.txt": "old build",
+    "build/lib/a.py": "",
+    "tests/test_x.py": "",
+    "scripts/package.py": "",
+    ".github/workflows/ci.yml": "on: push",
+    ".copier-answers.yml": "_src_path: x",
+    "requirements-dev.txt": "pytest",
+    "pytest.ini": "[pytest]",
+    ".gitignore": "dist/",
+}
+
+
+def test_development_files_in_a_package_are_blocking(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An author's .difyignore that forgot them: each folder is one error, each file one error, whatever ran before.
+    write(".difyignore", ".difyignore\n__pycache__/\n.pytest_cache/\n.ruff_cache/\n")(plugin)
+    rendered_dev_files = ("tests", "scripts", ".github", "pytest.ini", "requirements-dev.txt", "ruff.toml", "AGENTS.md")
+    for relative_path in rendered_dev_files:
+        target = plugin / relative_path
+        shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    (plugin / ".gitignore").unlink()
+    (plugin / ".copier-answers.yml").unlink()
+    for relative_path, content in DEV_ONLY_FILES.items():
+        write(relative_path, content)(plugin)
+    status, lines = run_static_check(plugin, capsys)
+    expected = [
+        f"ERROR {name}: development file, not needed at run time; exclude it in .difyignore (project rule)"
+        for name in (".copier-answers.yml", ".gitignore", "pytest.ini", "requirements-dev.txt")
+    ] + [
+        f"ERROR {folder}/: development files in the package (1 file(s)); only runtime files belong there: "
+        "exclude it in .difyignore (project rule)"
+        for folder in (".github", "build", "dist", "scripts", "tests", "try-output")
+    ]
+    assert sorted(lines[:-1]) == sorted(expected)
+    assert status == 1
+    # The same files inside a package (built with the author's ignore file) are refused too.
+    built = package.build_package(plugin, plugin.parent / "leaky.difypkg")
+    assert "try-output/qwen-1.png" in built.files
+    status, lines = run_static_check(built.path, capsys)
+    assert sorted(lines[:-1]) == sorted(expected)
+    assert status == 1
+
+
+def test_rendered_ignore_file_leaves_every_development_file_out(
+    plugin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What try.py, package.py, tests, CI and keygen leave behind never reaches the package of a rendered plugin.
+    for relative_path, content in {**DEV_ONLY_FILES, "signing.private.pem": PRIVATE_KEY_PEM}.items():
+        write(relative_path, content)(plugin)
+    built = package.build_package(plugin, plugin / "dist" / "clean.difypkg")
+    assert not [path for path in built.files if path.split("/")[0] in check.DEV_FOLDERS or path in check.DEV_FILES]
+    assert not [path for path in built.files if path.endswith(".pem")]
+    status, lines = run_static_check(built.path, capsys)
+    assert (status, lines[:-1]) == (0, [])
+
+
+PRIVATE_KEY_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7g\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_private_key_in_a_package_is_blocking(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Under any name: the .pem suffix rule and the content rule both refuse it.
+    write(".difyignore", "tests/\nscripts/\n.*\npytest.ini\nruff.toml\nrequirements-dev.txt\nAGENTS.md\n")(plugin)
+    write("signing.private.pem", PRIVATE_KEY_PEM)(plugin)
+    write("tools/key_material.txt", PRIVATE_KEY_PEM)(plugin)
+    built = package.build_package(plugin, plugin.parent / "key.difypkg")
+    status, lines = run_static_check(built.path, capsys)
+    assert lines[:-1] == [
+        "ERROR signing.private.pem: .pem files must not be in the package; exclude them in .difyignore "
+        "(marketplace rule)",
+        "ERROR signing.private.pem:1: looks like a PEM private key; never ship secrets (marketplace rule)",
+        "ERROR tools/key_material.txt:1: looks like a PEM private key; never ship secrets (marketplace rule)",
+    ]
+    assert status == 1
 
 
 def test_size_and_file_count_limits(
