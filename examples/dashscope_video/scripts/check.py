@@ -123,6 +123,18 @@ EXECUTABLE_MAGIC = {
     b"\xce\xfa\xed\xfe": "a Mach-O executable",
     b"\xcf\xfa\xed\xfe": "a Mach-O executable",
 }
+# A package holds runtime files only (project rule): what the author ran before packaging (try.py, tests,
+# package.py, CI, signing) must never ship, whatever the ignore file says. Top-level folders and files.
+DEV_FOLDERS = {
+    "try-output", "dist", "build", "tests", "test", "scripts", ".github", ".gitlab", ".circleci", "htmlcov", ".tools",
+    ".eggs",
+}  # fmt: skip
+DEV_FILES = {
+    ".copier-answers.yml", "requirements-dev.txt", "pytest.ini", "ruff.toml", "conftest.py", ".coverage", "AGENTS.md",
+    "CLAUDE.md", ".gitignore", ".difyignore", ".pre-commit-config.yaml", "tox.ini", "noxfile.py", "setup.cfg",
+    ".gitlab-ci.yml", ".editorconfig",
+}  # fmt: skip
+SIGNATURE_FILE = ".verification.dify.json"  # added by signing (scripts/sign.py, `dify signature sign`)
 LARGE_DEPENDENCIES = {"torch", "tensorflow", "transformers", "opencv-python", "opencv-python-headless", "jax"}
 
 # Marketplace secrets check (toolkit checks/secrets.py): literal credentials in packed text files.
@@ -757,10 +769,20 @@ def check_icons(tree: PluginTree, manifest: dict[str, Any], report: Report) -> N
 def check_packed_files(tree: PluginTree, report: Report) -> None:
     banned_folders: Counter[str] = Counter()
     build_folders: Counter[str] = Counter()
+    dev_folders: Counter[str] = Counter()
     for path in tree.files:
         parts = path.split("/")
         name = parts[-1]
         suffix = PurePosixPath(name).suffix.lower()
+        if len(parts) > 1 and parts[0] in DEV_FOLDERS:
+            dev_folders[parts[0] + "/"] += 1
+            continue
+        if len(parts) == 1 and name in DEV_FILES:
+            report.error(path, "development file, not needed at run time; exclude it in .difyignore", PROJECT)
+            continue
+        if path == SIGNATURE_FILE and tree.ignore is not None:  # in a folder: signing would refuse the package
+            report.error(path, "only signing adds this file; delete it from the plugin folder", PROJECT)
+            continue
         banned_depth = next((depth for depth, part in enumerate(parts[:-1]) if part in BANNED_FOLDERS), None)
         if banned_depth is not None:
             banned_folders["/".join(parts[: banned_depth + 1]) + "/"] += 1
@@ -784,6 +806,9 @@ def check_packed_files(tree: PluginTree, report: Report) -> None:
             report.warning(path, f"{suffix} file in the package", MARKETPLACE_WARNING)
     for folder, count in sorted(banned_folders.items()):
         report.error(folder, f"must not be in the package ({count} file(s)); exclude it in .difyignore", MARKETPLACE)
+    for folder, count in sorted(dev_folders.items()):
+        message = f"development files in the package ({count} file(s)); only runtime files belong there: exclude it"
+        report.error(folder, f"{message} in .difyignore", PROJECT)
     for folder, count in sorted(build_folders.items()):
         report.warning(folder, f"build output in the package ({count} file(s))", MARKETPLACE_WARNING)
 

@@ -239,8 +239,11 @@ def unique_identifier(identity: PluginIdentity, checksum: str) -> str:
     return f"{identity.author}/{identity.name}:{identity.version}@{checksum}"
 
 
-def write_zip(entries: Iterable[tuple[str, bytes]], output: Path) -> None:
-    """Write the entries (already sorted) as a reproducible zip, atomically (no half-written package)."""
+def write_zip(entries: Iterable[tuple[str, bytes]], output: Path, comment: bytes = b"") -> None:
+    """Write the entries (in the order given) as a reproducible zip, atomically (no half-written package).
+
+    The comment is empty except in a signed package, where it holds the signature (scripts/sign.py).
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     os.close(handle)
@@ -252,6 +255,7 @@ def write_zip(entries: Iterable[tuple[str, bytes]], output: Path) -> None:
                 info.create_system = ZIP_UNIX_SYSTEM
                 info.external_attr = ZIP_FILE_MODE
                 archive.writestr(info, content, compresslevel=9)
+            archive.comment = comment
         os.chmod(temporary_name, 0o644)  # mkstemp creates 0600; the CLI writes packages as 0644
         os.replace(temporary_name, output)
     except BaseException:
