@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import copier
@@ -24,15 +22,6 @@ def render(dst: Path, **data: Any) -> Path:
     """Render the template into dst with the given answers; every other answer takes its default."""
     copier.run_copy(str(ROOT), dst, data=data, defaults=True, vcs_ref="HEAD", quiet=True)
     return dst
-
-
-def load_benchmark_module(name: str) -> ModuleType:
-    """Import benchmarks/<name>.py by path (the benchmarks are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run(
