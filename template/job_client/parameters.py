@@ -41,6 +41,7 @@ from job_client.settings import ImageInputSettings
 SIZE = re.compile(r"^\s*(\d+)\s*[xX*×]\s*(\d+)\s*$")
 # Media types some clients report for JPEG besides the standard one.
 MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
+FORMAT_NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 SHOWN_CHARACTERS = 40  # a long value is cut in messages: the user knows it, and errors stay one line
 SHOWN_OPTIONS = 12
 
@@ -252,8 +253,11 @@ def _file(value: Any, limits: FileLimits) -> None:
     mime_type = str(getattr(value, "mime_type", None) or "").lower()
     mime_type = MIME_ALIASES.get(mime_type, mime_type)
     if mime_type and mime_type not in limits.types:
-        names = ", ".join(kind.removeprefix("image/").upper() for kind in limits.types)
-        raise _Refused(f"is a {mime_type} file; allowed: {names}.", f"是 {mime_type} 文件；允许：{names}。")
+        names = [FORMAT_NAMES.get(kind, kind) for kind in limits.types]
+        listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        raise _Refused(
+            f"is a {mime_type} file; allowed: a {listed} file.", f"是 {mime_type} 文件；允许：{'、'.join(names)} 文件。"
+        )
     size = getattr(value, "size", None)
     if isinstance(size, int) and size > limits.max_bytes:
         raise _Refused(
