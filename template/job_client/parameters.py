@@ -121,7 +121,7 @@ def check_inputs(
         value = values.get(parameter.name)
         if _is_empty(value):
             if parameter.required:
-                problems.append(_describe(parameter, "is required but empty", "为必填项，但为空"))
+                problems.append(_describe(parameter, "is required but empty.", "为必填项，但为空。"))
             continue
         try:
             checked[parameter.name] = _check(parameter, value, files or FileLimits())
