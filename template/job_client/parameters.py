@@ -23,6 +23,7 @@ Chinese. No Dify import: the glue reads the declarations and passes them in.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -109,15 +110,22 @@ def tool_declarations(path: Path) -> tuple[Parameter, ...]:
 
 
 def check_inputs(
-    declarations: Iterable[Parameter], values: Mapping[str, Any], files: FileLimits | None = None
+    declarations: Iterable[Parameter],
+    values: Mapping[str, Any],
+    files: FileLimits | None = None,
+    runtime_options: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """The values with each declared one checked and typed (integers as int, select values as their option).
 
     Raises InvalidInputError listing every refused value. Undeclared keys pass through unchanged.
+    ``runtime_options`` is the hook for options known only at run time, e.g. the sizes the chosen model accepts
+    (per-model sizes in settings): they replace a select's declared options for that call.
     """
     checked = dict(values)
     problems: list[tuple[str, str]] = []
     for parameter in declarations:
+        if runtime_options and parameter.name in runtime_options:
+            parameter = dataclasses.replace(parameter, options=tuple(map(str, runtime_options[parameter.name])))
         value = values.get(parameter.name)
         if _is_empty(value):
             if parameter.required:

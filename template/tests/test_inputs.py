@@ -389,6 +389,13 @@ def test_files_are_checked_by_type_and_size() -> None:
     assert FileLimits().types == INPUT_TYPES and FileLimits().max_bytes == MAX_FETCH_BYTES
 
 
+def test_runtime_options_replace_the_declared_ones() -> None:
+    # The hook for per-model sizes: the chosen model's own list narrows (or widens) the declared one.
+    assert check_inputs([SIZE], {"size": "512x512"}, runtime_options={"size": ["512x512"]}) == {"size": "512x512"}
+    with pytest.raises(InvalidInputError, match="allowed: one of 512x512"):
+        check_inputs([SIZE], {"size": "1024x1024"}, runtime_options={"size": ["512x512"]})
+
+
 def test_declarations_are_read_once_per_process() -> None:
     path = PLUGIN_ROOT / "tools" / f"{RENDERED_TOOLS[0]}.yaml"
     first = tool_declarations(path)
