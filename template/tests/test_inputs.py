@@ -147,7 +147,12 @@ def cases_of(tool: str) -> list[Case]:
 
 
 ALL_CASES = [case for tool in RENDERED_TOOLS for case in cases_of(tool)]
-REFUSED_CASES = [pytest.param(case, id=case.id) for case in ALL_CASES if case.sent is REFUSED]
+# One test per parameter, each refused value invoked on its own (a test item per value doubles the suite's time).
+REFUSED_BY_PARAMETER: dict[tuple[str, str], list[Case]] = {}
+for _case in ALL_CASES:
+    if _case.sent is REFUSED:
+        REFUSED_BY_PARAMETER.setdefault((_case.tool, _case.name), []).append(_case)
+REFUSED_PARAMS = [pytest.param(cases, id=f"{tool}-{name}") for (tool, name), cases in REFUSED_BY_PARAMETER.items()]
 
 
 def accepted_runs(tool: str) -> list[list[Case]]:
@@ -222,25 +227,29 @@ def allowed(case: Case) -> list[str]:
 
 
 # ── through the glue: refused before any request, boundaries accepted ──────────
-@pytest.mark.parametrize("case", REFUSED_CASES)
+@pytest.mark.parametrize("cases", REFUSED_PARAMS)
 def test_refused_before_any_request_naming_the_parameter_value_and_what_is_allowed(
-    fakes: Callable[[str], FakeProvider], case: Case
+    fakes: Callable[[str], FakeProvider], cases: list[Case]
 ) -> None:
-    fake = fakes(case.tool)
+    for case in cases:
+        check_refused(fakes(case.tool), case)
+
+
+def check_refused(fake: FakeProvider, case: Case) -> None:
     before = len(fake.requests)
     with pytest.raises(InvalidInputError) as caught:
         invoke(fake, case.tool, {case.name: case.value})
-    assert fake.requests[before:] == []  # nothing reached the provider, nor Dify's file service
+    assert fake.requests[before:] == [], case.id  # nothing reached the provider, nor Dify's file service
     error = caught.value
-    assert f"'{case.name}'" in error.english and f"'{case.name}'" in error.chinese
+    assert f"'{case.name}'" in error.english and f"'{case.name}'" in error.chinese, case.id
     if case.why in ("missing", "only-spaces"):
-        assert "required" in error.english and "必填" in error.chinese
+        assert "required" in error.english and "必填" in error.chinese, case.id
     else:
-        assert "allowed" in error.english and "允许" in error.chinese
+        assert "allowed" in error.english and "允许" in error.chinese, case.id
     for text in allowed(case):
-        assert text in error.english and text in error.chinese
+        assert text in error.english and text in error.chinese, (case.id, text)
     if isinstance(case.value, int | float | str) and len(shown(case.value)) < 30 and case.why != "only-spaces":
-        assert shown(case.value) in error.english
+        assert shown(case.value) in error.english, case.id
     assert fake.credentials["api_key"] not in str(error)
 
 
