@@ -210,6 +210,6 @@ def test_query_of_an_unknown_task_names_the_http_status(start_fake: StartFake) -
 
 def test_query_without_a_task_id_is_refused_before_any_request(start_fake: StartFake) -> None:
     fake = start_video(start_fake)
-    with pytest.raises(PluginError, match="task id is empty"):
+    with pytest.raises(PluginError, match="'task_id' .* is required but empty"):
         invoke("video_query", fake, task_id="   ")
     assert fake.requests == []

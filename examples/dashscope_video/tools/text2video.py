@@ -4,16 +4,22 @@ Longer jobs: use the submit and query tools, which return at once.
 """
 
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
+from job_client.parameters import check_inputs, tool_declarations
 from tools.deliver import result_messages
+
+# The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
+TOOL_YAML = Path(__file__).with_suffix(".yaml")
 
 
 class Text2VideoTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         client = JobClient.from_credentials(self.runtime.credentials, load_settings(tool="text2video"))
-        yield from result_messages(self, client.generate(tool_parameters), "video")
+        yield from result_messages(self, client.generate(parameters), "video")

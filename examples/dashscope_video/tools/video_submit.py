@@ -1,18 +1,24 @@
 """Dify glue for the video submit tool: starts a video task and returns its id at once."""
 
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
+from job_client.parameters import check_inputs, tool_declarations
+
+# The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
+TOOL_YAML = Path(__file__).with_suffix(".yaml")
 
 
 class VideoSubmitTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         client = JobClient.from_credentials(self.runtime.credentials, load_settings(tool="text2video"))
-        task_id, model = client.submit_job(tool_parameters)
+        task_id, model = client.submit_job(parameters)
         yield self.create_variable_message("task_id", task_id)
         yield self.create_json_message({"task_id": task_id, "model": model, "status": "submitted"})
         yield self.create_text_message(f"Video task {task_id} submitted; pass its id to the video query tool.")

@@ -201,14 +201,14 @@ def test_corrupt_image_is_refused_with_a_clear_error(start_edit: Any) -> None:
 def test_a_file_dify_declares_as_not_an_image_is_refused_before_reading_it(start_edit: Any) -> None:
     fake = start_edit(transport="data_uri")
     url = fake.add_file("notes.txt", b"plain text")
-    with pytest.raises(PluginError, match="is text/plain, not an image"):
+    with pytest.raises(PluginError, match="'image' .* is a text/plain file; allowed: a PNG, JPEG, WebP or GIF file"):
         invoke(fake, image=dify_file(url, b"plain text", "notes.txt", "text/plain"))
     assert fake.requests == []
 
 
 def test_missing_image_is_refused_before_any_request(start_edit: Any) -> None:
     fake = start_edit(transport="data_uri")
-    with pytest.raises(PluginError, match="Add an input image to edit"):
+    with pytest.raises(PluginError, match="'image' .* is required but empty"):
         invoke(fake)
     assert fake.requests == []
 

@@ -40,6 +40,7 @@ from support import (
     PLUGIN_ROOT,
     PROVIDER_NAME,
     SETTINGS,
+    TOOL_YAMLS,
     URL_RESULTS,
     dify_file,
     has_tool,
@@ -300,6 +301,40 @@ def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) ->
     assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
     assert stream_types(done) == ["json", "text"]
     assert kinds == ["submit", "poll", "poll", "file"]  # submit never waits; each query is one status request
+
+
+def bad_inputs(tool: str, kind: str) -> dict[str, Any]:
+    """Values outside the tool YAML's limits: each number below its min (or non-integer), each select unknown."""
+    bad: dict[str, Any] = {}
+    for parameter in TOOL_YAMLS[tool]["parameters"]:
+        name, low = parameter["name"], parameter.get("min")
+        if parameter["type"] == "number" and kind == "below-min" and low is not None:
+            bad[name] = float(low) - 1
+        elif parameter["type"] == "number" and kind == "not-an-integer" and parameter.get("precision") == 0:
+            bad[name] = float(low if low is not None else 0) + 0.5
+        elif parameter["type"] == "select" and parameter.get("options"):
+            bad[name] = "99999x99999" if kind == "below-min" else "abc"
+    return bad
+
+
+@pytest.mark.parametrize("kind", ["below-min", "not-an-integer"])
+def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: PluginProcess, kind: str) -> None:
+    # Dify checks limits only in its form; a workflow variable arrives as it is, through this same protocol.
+    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
+    bad = bad_inputs(tool, kind)
+    if not bad:
+        pytest.skip(f"{tool} declares no parameter that can be {kind}")
+    with FakeProvider(settings_for(tool)) as fake:
+        parameters = dict(bad)
+        if tool == "image_edit":
+            parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+        session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
+    assert fake.requests == []
+    assert session.blobs == [] and session.messages == []
+    (error,) = session.errors
+    assert error["error_type"] == "InvalidInputError"
+    for name in bad:
+        assert f"'{name}'" in error["message"]
 
 
 def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
