@@ -1,6 +1,7 @@
 """DashScope (Alibaba Cloud Model Studio) through its official SDK: ImageSynthesis and VideoSynthesis.
 
-The SDK is pointed at the recorder through ``dashscope.base_http_api_url``. Response shapes are the ones the
+The SDK is pointed at the recorder through ``dashscope.base_http_api_url``; ``async_call`` then ``wait`` is what
+``call`` does, split so that a refused submit is reported instead of raising InvalidTask. Response shapes are the ones the
 SDK's own models parse (ImageSynthesisOutput.results[].url, VideoSynthesisOutput.video_url); failure shapes
 follow the DashScope async-task documentation: an HTTP error ``{code, message, request_id}``, a task
 ``FAILED`` with ``output.code`` / ``output.message``, and a result item ``{code, message}`` instead of ``{url}``.
@@ -102,22 +103,26 @@ def official(origin: str, tool: str, call: Call) -> Official:
     dashscope.base_http_api_url = f"{origin}/api/v1"
     size = call.size.replace("x", "*") if call.size else None
     if tool == "text2video":
-        response = VideoSynthesis.call(
+        response = VideoSynthesis.async_call(
             model=call.model, prompt=call.prompt, negative_prompt=call.negative_prompt, size=size,
             duration=call.duration, seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
     elif tool == "image_edit":
         assert call.image is not None
         image = "data:image/png;base64," + base64.b64encode(call.image).decode("ascii")
-        response = ImageSynthesis.call(
+        response = ImageSynthesis.async_call(
             model=call.model, prompt=call.prompt, function="description_edit", base_image_url=image, n=call.n,
             seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
     else:
-        response = ImageSynthesis.call(
+        response = ImageSynthesis.async_call(
             model=call.model, prompt=call.prompt, negative_prompt=call.negative_prompt, size=size, n=call.n,
             seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
+    if response.status_code != 200:  # the submit was refused: call() would raise InvalidTask here
+        return Official(error=response.message)
+    synthesis = VideoSynthesis if tool == "text2video" else ImageSynthesis
+    response = synthesis.wait(response, api_key=API_KEY)
     if response.status_code != 200:
         return Official(error=response.message)
     output = response.output
