@@ -409,11 +409,13 @@ class JobClient:
             return []
         failures = []
         for item in find_all(payload, f"{head}[*]"):
-            if isinstance(item, dict) and find_first(item, [leaf]) is None:
-                reason = find_first(item, result.item_error_fields)
-                code = item.get("code")
-                text = f"{code}: {reason}" if code and reason and code != reason else str(reason or code or "")
-                failures.append(self._redact(text) if text else self._snippet(item))
+            if not isinstance(item, dict) or find_first(item, [leaf]) is not None:
+                continue
+            reason = find_first(item, result.item_error_fields)
+            if reason is None:
+                continue  # no result and no error: a layout the settings do not describe (NoResultsError)
+            code = item.get("code")
+            failures.append(self._redact(f"{code}: {reason}" if code and code != reason else str(reason)))
         return failures
 
     def _collect_results(

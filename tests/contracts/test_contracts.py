@@ -15,8 +15,10 @@ read from the rendered settings.yaml: the case turns green, and the marker must 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +72,8 @@ def assert_same_request(
         assert ours[name] == (kind, value), f"body field {name}: type and value"
 
 
-@pytest.mark.parametrize(("preset", "tool", "scenario"), CASES)
-def test_plugin_matches_the_official_client(rendered: Any, preset: str, tool: str, scenario: str) -> None:
-    driver = DRIVERS[preset]
-    root = rendered(preset)
-    settings = yaml.safe_load((root / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
-    gap = driver.known_gap(tool, settings)
-    if gap:
-        pytest.xfail(f"{preset} preset data: {gap}")  # see the module docstring
+def check_contract(driver: Any, root: Path, tool: str, scenario: str) -> None:
+    """Run the official client and the rendering at ``root`` on one recorder; assert they agree."""
     call = driver.call(tool)
     with Recorder() as recorder:
         expected: Expected = driver.script(recorder, tool, scenario)
@@ -114,6 +110,83 @@ def test_plugin_matches_the_official_client(rendered: Any, preset: str, tool: st
     if all(urls):  # URL results: the plugin downloaded exactly what the official client was given
         assert urls == official.results
     else:  # base64 results: the official client parsed the same bytes
-        import base64
-
         assert [base64.b64decode(item) for item in official.results] == expected.files
+
+
+def settings_of(root: Path) -> dict[str, Any]:
+    return yaml.safe_load((root / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("preset", "tool", "scenario"), CASES)
+def test_plugin_matches_the_official_client(rendered: Any, preset: str, tool: str, scenario: str) -> None:
+    driver = DRIVERS[preset]
+    root = rendered(preset)
+    gap = driver.known_gap(tool, settings_of(root))
+    if gap:
+        pytest.xfail(f"{preset} preset data: {gap}")  # see the module docstring
+    check_contract(driver, root, tool, scenario)
+
+
+def patched_copy(root: Path, destination: Path, edit: Any) -> Path:
+    """A copy of the rendering whose settings.yaml went through ``edit(settings)``."""
+    shutil.copytree(root, destination, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    path = destination / "job_client" / "settings.yaml"
+    settings = settings_of(destination)
+    edit(settings)
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return destination
+
+
+@pytest.mark.parametrize("scenario", DRIVERS["openai_compatible"].scenarios("image_edit"))
+def test_openai_edit_contract_holds_with_the_proposed_preset_values(
+    rendered: Any, tmp_path: Path, scenario: str
+) -> None:
+    """The values the lead should put in the openai_compatible preset make the xfailed edit contract pass."""
+    driver = DRIVERS["openai_compatible"]
+
+    def edit(settings: dict[str, Any]) -> None:
+        section = settings["tools"]["image_edit"]
+        section["default_model"] = driver.PROPOSED_EDIT["default_model"]
+        section["submit"].update(driver.PROPOSED_EDIT["submit"])
+
+    root = patched_copy(rendered("openai_compatible"), tmp_path / "plugin", edit)
+    assert driver.known_gap("image_edit", settings_of(root)) is None
+    check_contract(driver, root, "image_edit", scenario)
+
+
+# Deliberately broken preset fields: each must make its contract fail, or the harness proves nothing.
+BREAKAGES = {
+    # name: (preset, tool, section, key, item (None: the key itself), new value (None: delete), what must fail)
+    "dashscope size nested under input": (
+        "dashscope", "text2image", "submit", "body_fields", "size", "input.size", "body field names and nesting",
+    ),
+    "dashscope async header dropped": (
+        "dashscope", "text2image", "submit", "headers", "X-DashScope-Async", None, "header x-dashscope-async",
+    ),
+    "modelscope task-type header wrong": (
+        "modelscope", "text2image", "poll", "headers", "X-ModelScope-Task-Type", "video_generation",
+        "status request header x-modelscope-task-type",
+    ),
+    "openai result read from url": (
+        "openai_compatible", "text2image", "result", "field", None, "data[*].url", "NoResultsError",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_a_broken_preset_field_fails_its_contract(rendered: Any, tmp_path: Path, breakage: str) -> None:
+    preset, tool, section, key, item, value, failure = BREAKAGES[breakage]
+
+    def edit(settings: dict[str, Any]) -> None:
+        target = settings[section]
+        if item is None:
+            target[key] = value
+        elif value is None:
+            del target[key][item]
+        else:
+            target[key][item] = value
+
+    root = patched_copy(rendered(preset), tmp_path / "plugin", edit)
+    with pytest.raises(AssertionError) as caught:
+        check_contract(DRIVERS[preset], root, tool, "success")
+    assert failure in str(caught.value)

@@ -1,8 +1,8 @@
 """DashScope (Alibaba Cloud Model Studio) through its official SDK: ImageSynthesis and VideoSynthesis.
 
 The SDK is pointed at the recorder through ``dashscope.base_http_api_url``; ``async_call`` then ``wait`` is what
-``call`` does, split so that a refused submit is reported instead of raising InvalidTask. Response shapes are the ones the
-SDK's own models parse (ImageSynthesisOutput.results[].url, VideoSynthesisOutput.video_url); failure shapes
+``call`` does, split so that a refused submit is reported instead of raising InvalidTask. Response shapes are the
+ones the SDK's own models parse (ImageSynthesisOutput.results[].url, VideoSynthesisOutput.video_url); failure shapes
 follow the DashScope async-task documentation: an HTTP error ``{code, message, request_id}``, a task
 ``FAILED`` with ``output.code`` / ``output.message``, and a result item ``{code, message}`` instead of ``{url}``.
 """
