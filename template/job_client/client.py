@@ -176,7 +176,12 @@ class JobClient:
             )
         body, model = self.build_body(parameters)
         response = self._submit(body, self._clock() + self.settings.request_timeout)
-        task_id = self._task_id(self._json(response, "the submit response", "提交任务的响应"))
+        submitted = self._json(response, "the submit response", "提交任务的响应")
+        task_id = self._task_id(submitted)
+        if self.settings.submit.poll_url_field:
+            # Without a status path template, only the URL from the answer can be asked later: it is the handle
+            # check_task takes. (A second result URL, submit.result_url_field, is not kept: generate() only.)
+            task_id = self._url_at(submitted, self.settings.submit.poll_url_field) or task_id
         logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
         return task_id, model
 

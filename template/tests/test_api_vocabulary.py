@@ -18,9 +18,9 @@ from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Repl
 from support import INPUT_JPEG, PROMPT, SETTINGS, quick
 
 from job_client import JobClient, JobResult
-from job_client.errors import InvalidApiKeyError, PluginError, ProviderHttpError, TaskFailedError
+from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
-from job_client.settings import ModelLimits, Settings
+from job_client.settings import ModelLimits, Settings, load_settings
 
 MODEL = "test-model"
 
@@ -268,3 +268,42 @@ def test_http_500_on_a_submit_is_never_retried(fakes: Any) -> None:
     with pytest.raises(ProviderHttpError, match="HTTP 500"):
         run(fake)
     assert len(fake.requests_of("submit")) == 1
+
+
+def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(fakes: Any) -> None:
+    """Only items that carry an error count as failures; a wrong result.field still says "no result"."""
+    base = sync_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, field="data[*].url")))
+    with pytest.raises(NoResultsError, match="no result at 'data\\[\\*\\].url'"):
+        run(fake)
+
+
+def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
+    settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
+    fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    assert task == f"{fake.base_url}{STATUS_URL_PATH}{fake.jobs[0].id}"
+    progress = client.check_task(task)
+    assert progress.result is not None
+    assert [media.data for media in progress.result.files] == fake.jobs[0].images
+
+
+def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
+    text = (
+        "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
+        "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
+        "models: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
+        "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r}\n"
+        "result: {field: '', kind: binary}\n"
+    )
+    (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path / "settings.yaml")
+    assert settings.models == {"m": ModelLimits(sizes=("1024x1024",)), "n": ModelLimits(max_side=1440)}
+    assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
+    (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
+    with pytest.raises(ValueError, match="models.n: unknown key"):
+        load_settings(tmp_path / "settings.yaml")
+    (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
+    with pytest.raises(ValueError, match="body_format"):
+        load_settings(tmp_path / "settings.yaml")
