@@ -272,10 +272,10 @@ def test_http_500_on_a_submit_is_never_retried(fakes: Any) -> None:
 
 def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(fakes: Any) -> None:
     """Only items that carry an error count as failures; a wrong result.field still says "no result"."""
-    base = sync_variant()
-    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, field="data[*].url")))
+    fake = fakes(sync_variant())  # serves data[*].b64_json
+    wrong = dataclasses.replace(fake.settings, result=dataclasses.replace(fake.settings.result, field="data[*].url"))
     with pytest.raises(NoResultsError, match="no result at 'data\\[\\*\\].url'"):
-        run(fake)
+        run(fake, wrong)
 
 
 def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
