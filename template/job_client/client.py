@@ -116,6 +116,7 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+        self._model = settings.default_model  # the last body built: submit.path may name it as {model}
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
@@ -245,7 +246,8 @@ class JobClient:
                 self._check_size(str(values["model"]), value)
                 value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
             place(body, target, value)
-        return body, str(values["model"])
+        self._model = str(values["model"])
+        return body, self._model
 
     def _check_size(self, model: str, size: str) -> None:
         """Refuse a size the model does not accept (settings ``models``) before anything is sent."""
@@ -275,7 +277,7 @@ class JobClient:
         content: dict[str, Any] = {"files": self._form_parts(body)} if multipart else {"json": body}
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
             response = self._request(
-                "POST", self.settings.submit.path, deadline=deadline, headers=headers, retry_safe=False, **content
+                "POST", self._submit_path(), deadline=deadline, headers=headers, retry_safe=False, **content
             )
             if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
                 wait = self._retry_delay(response, attempt)
@@ -287,6 +289,10 @@ class JobClient:
                 raise self._http_error(response, "submitting the job", "提交任务")
             return response
         raise AssertionError("unreachable")
+
+    def _submit_path(self) -> str:
+        """submit.path, with ``{model}`` replaced by the model id (fal, Replicate, BFL name the model in the path)."""
+        return self.settings.submit.path.replace("{model}", self._model)
 
     @staticmethod
     def _form_parts(body: dict[str, Any]) -> list[tuple[str, tuple[str | None, bytes | str, str | None]]]:
