@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from contracts.providers import dashscope, fal, modelscope, openai_compatible, replicate, volcengine_ark, zhipu
+from contracts.providers import bfl, dashscope, fal, modelscope, openai_compatible, replicate, volcengine_ark, zhipu
 
 DRIVERS: dict[str, ModuleType] = {driver.PRESET: driver for driver in (modelscope, dashscope, openai_compatible)}
-PROPOSED: dict[str, ModuleType] = {driver.PRESET: driver for driver in (volcengine_ark, zhipu, replicate, fal)}
+PROPOSED: dict[str, ModuleType] = {driver.PRESET: driver for driver in (volcengine_ark, zhipu, replicate, fal, bfl)}

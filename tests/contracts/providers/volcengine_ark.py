@@ -16,7 +16,7 @@ from contracts.recorder import Answer, Recorder
 
 PRESET = "volcengine_ark"
 TOOLS = ("text2image",)
-CLIENT = f"volcengine-python-sdk {version('volcengine-python-sdk')}"
+CLIENT = f"volcengine-ark-runtime {version('volcengine-ark-runtime')}"
 API_KEY = "ark-contract-0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
