@@ -135,6 +135,13 @@ class JobClient:
     def generate(self, parameters: Mapping[str, Any]) -> JobResult:
         """Run one job to the end and return its results; raises a PluginError on any failure."""
         self._check_key_shape()
+        binary, submit = self.settings.result.kind == "binary", self.settings.submit
+        if binary and self.settings.mode == "async" and not submit.result_url_field:
+            # Checked before anything is sent: a status answer is JSON, so there would be no file to return.
+            raise PluginError(
+                "settings.yaml: result.kind 'binary' needs a synchronous API or submit.result_url_field.",
+                "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
+            )
         started = self._clock()
         deadline = started + self.settings.max_wait
         body, model = self.build_body(parameters)
@@ -155,11 +162,6 @@ class JobClient:
         else:
             payload = None if self.settings.result.kind == "binary" else self._parsed_results(response)
         if self.settings.result.kind == "binary":
-            if self.settings.mode == "async" and not self.settings.submit.result_url_field:
-                raise BadResponseError(
-                    "settings.yaml: result.kind 'binary' needs a synchronous API or submit.result_url_field.",
-                    "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
-                )
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
             files, oversized, failures = self._collect_results(payload, task_id)

@@ -120,6 +120,14 @@ def test_a_binary_answer_is_the_file_itself(fakes: Any) -> None:
     assert [(media.data, media.mime_type) for media in result.files] == [(job.images[0], "image/jpeg")]
 
 
+def test_binary_results_of_an_async_api_without_a_result_url_are_refused_before_any_request(fakes: Any) -> None:
+    base = async_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, kind="binary")))
+    with pytest.raises(PluginError, match="result_url_field"):
+        run(fake)
+    assert fake.requests == []
+
+
 # ── status and result URLs from the submit answer ──────────────────────────────
 def test_status_url_from_the_submit_answer_with_an_x_key_header(fakes: Any) -> None:
     """BFL: submit answers {id, polling_url}; the status is asked there, with `x-key: <key>` and no scheme."""
