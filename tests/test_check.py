@@ -462,7 +462,7 @@ RULE_CASES = [
     ),
     pytest.param(
         in_yaml("job_client/settings.yaml", lambda s: s["result"].update(kind="uri")),
-        "ERROR job_client/settings.yaml: settings.yaml: result.kind must be 'url' or 'base64', not 'uri' "
+        "ERROR job_client/settings.yaml: settings.yaml: result.kind must be 'url', 'base64' or 'binary', not 'uri' "
         "(project rule)",
         id="job-settings",
     ),
