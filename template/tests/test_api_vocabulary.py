@@ -72,7 +72,8 @@ def fakes() -> Any:
     started: list[FakeProvider] = []
 
     def _start(settings: Settings, **scenario: Any) -> FakeProvider:
-        fake = FakeProvider(settings, Scenario(**scenario)).start()
+        # Images whatever this rendering's tools are (a video-only rendering's file prefix says "video").
+        fake = FakeProvider(settings, Scenario(**{"media": "image", **scenario})).start()
         started.append(fake)
         return fake
 
