@@ -68,7 +68,7 @@ BAD_ANSWERS = {
     ),
     "unknown result kind": (
         {"advanced": True, "api_overrides": {"api": {"result": {"kind": "html"}}}},
-        "result.kind must be url or base64",
+        "result.kind: url/base64/binary",
     ),
     "malformed result path": (
         {"advanced": True, "api_overrides": {"api": {"result": {"field": "data[*"}}}},

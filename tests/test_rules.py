@@ -107,7 +107,12 @@ MAPPING_CASES = {
     "result kind": (
         lambda p: p["api"]["result"].update(kind="html"),
         lambda s: s["result"].update(kind="html"),
-        "result.kind must be url or base64",
+        "result.kind: url/base64/binary",
+    ),
+    "body format": (
+        lambda p: p["api"]["submit"].update(body_format="xml"),
+        lambda s: s["submit"].update(body_format="xml"),
+        "body_format: json or multipart",
     ),
     "dotted path": (
         lambda p: p["api"].update(error_fields=["error..message"]),

@@ -1,0 +1,144 @@
+"""The table-driven contract harness: one driver per provider, one generic comparison.
+
+A driver (``providers/<name>.py``) knows three things about its provider: how to make a logical call with the
+official client (or, without one, how the provider's documentation makes it), which answers to script on the
+recorder for each scenario, and what the plugin must return then. Everything else (rendering the plugin,
+running both sides against one recorder, comparing the requests) lives here, so a new preset needs only a
+driver module and an entry in ``providers.DRIVERS``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from contracts.recorder import Answer, Recorded, Recorder
+
+RUNNER = Path(__file__).with_name("run_plugin.py")
+
+
+def png(label: str, side: int = 8) -> bytes:
+    """A real PNG (Pillow), different per label, so each served file and each input is recognisable."""
+    from PIL import Image
+
+    seed = hashlib.sha256(label.encode()).digest()
+    image = Image.new("RGB", (side, side), tuple(seed[:3]))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One logical call, made by both sides: the official client and the plugin."""
+
+    model: str
+    prompt: str = "A red fox in fresh snow, golden hour"
+    negative_prompt: str | None = None
+    size: str | None = None  # WxH; a driver converts it to what its official client wants
+    n: int | None = None
+    seed: int | None = None
+    duration: int | None = None
+    image: bytes | None = None
+
+    def dify_parameters(self) -> dict[str, Any]:
+        """The parameters as Dify hands them to the tool: numbers as floats, the image added by the runner."""
+        parameters: dict[str, Any] = {"model": self.model, "prompt": self.prompt}
+        for name in ("negative_prompt", "size"):
+            if getattr(self, name) is not None:
+                parameters[name] = getattr(self, name)
+        for name in ("n", "seed", "duration"):
+            if getattr(self, name) is not None:
+                parameters[name] = float(getattr(self, name))
+        return parameters
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the plugin must do with the scripted answers."""
+
+    files: list[bytes] = field(default_factory=list)  # exact bytes, in order
+    error: str | None = None  # the provider's message, which the plugin's error must contain
+    failures: list[str] = field(default_factory=list)  # provider messages of failed result items
+
+
+@dataclass(frozen=True)
+class Official:
+    """What the official client made of the same answers."""
+
+    results: list[str] = field(default_factory=list)  # result URLs, or base64 strings
+    error: str | None = None  # the provider's message as the client reports it
+
+
+class Driver(Protocol):
+    PRESET: str
+    TOOLS: tuple[str, ...]
+    CLIENT: str  # "<package> <version>", or the documentation URL the golden requests follow
+    API_KEY: str
+    SUBMIT_HEADERS: tuple[str, ...]  # header names (lower case) whose values must agree on a submit
+    POLL_HEADERS: tuple[str, ...]  # the same for status requests
+
+    def base_path(self, tool: str) -> str: ...
+    def call(self, tool: str) -> Call: ...
+    def scenarios(self, tool: str) -> tuple[str, ...]: ...
+    def script(self, recorder: Recorder, tool: str, scenario: str) -> Expected: ...
+    def official(self, origin: str, tool: str, call: Call) -> Official: ...
+    def sdk_only(self, tool: str) -> dict[str, str]: ...
+    def known_gap(self, tool: str, settings: dict[str, Any]) -> str | None: ...
+
+
+def run_plugin(root: Path, tool: str, api_key: str, base_url: str, call: Call) -> dict[str, Any]:
+    request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
+    if call.image is not None:
+        request["image_b64"] = base64.b64encode(call.image).decode("ascii")
+    done = subprocess.run(
+        [sys.executable, str(RUNNER), str(root), json.dumps(request)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def flatten(document: Any, prefix: str = "") -> dict[str, Any]:
+    """{dotted path: leaf value} of a JSON body; list items are indexed (``images[0]``)."""
+    if isinstance(document, dict):
+        flat: dict[str, Any] = {}
+        for key, value in document.items():
+            flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(document, list):
+        flat = {}
+        for index, value in enumerate(document):
+            flat.update(flatten(value, f"{prefix}[{index}]"))
+        return flat
+    return {prefix: document}
+
+
+def body_view(call: Recorded) -> dict[str, tuple[str, Any]]:
+    """The request body as {field: (type, value)}: JSON leaves, or multipart text fields and file parts.
+
+    A file part is compared by its content type and bytes (the file name is the client's own choice).
+    """
+    if call.content_type == "multipart/form-data":
+        view: dict[str, tuple[str, Any]] = {}
+        for part in call.body:
+            if part.filename is None:
+                view[part.name] = ("text", part.data.decode("utf-8"))
+            else:
+                view[part.name] = ("file", (part.content_type, hashlib.sha256(part.data).hexdigest()))
+        return view
+    if isinstance(call.body, bytes):
+        return {"": ("bytes", call.body)} if call.body else {}
+    return {path: (type(value).__name__, value) for path, value in flatten(call.body).items()}
+
+
+def serve_file(recorder: Recorder, name: str, data: bytes, content_type: str = "image/png") -> str:
+    """Serve ``data`` at /files/<name> (a CDN link in a result); returns the URL template with {origin}."""
+    recorder.script("GET", f"/files/{name}", Answer(200, data, {"Content-Type": content_type}))
+    return "{origin}/files/" + name

@@ -1,0 +1,110 @@
+"""OpenAI Images through the official ``openai`` SDK: images.generate (JSON) and images.edit (multipart).
+
+The SDK is pointed at the recorder with ``base_url``. Responses are the ImagesResponse shape the SDK parses
+(``data[].b64_json``, ``usage``); the failure is the documented error body ``{"error": {message, type, param,
+code}}`` that the SDK turns into ``BadRequestError``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, get_args
+
+import openai
+from openai.types.image_model import ImageModel
+
+from contracts.harness import Call, Expected, Official, png
+from contracts.recorder import Answer, Recorder
+
+PRESET = "openai_compatible"
+TOOLS = ("text2image", "image_edit")
+CLIENT = f"openai {openai.__version__}"
+API_KEY = "sk-contract-0123456789"
+SUBMIT_HEADERS = ("authorization",)
+POLL_HEADERS = ()
+PATHS = {"text2image": "/v1/images/generations", "image_edit": "/v1/images/edits"}
+# The models the SDK knows (its ImageModel type); the preset's default edit model must be one of them.
+KNOWN_MODELS = frozenset(get_args(ImageModel))
+
+
+# What the openai_compatible preset's image_edit section should say (the lead's preset data; today it posts JSON
+# to /images/generations with a ModelScope model). tests/contracts checks these values pass the contract.
+PROPOSED_EDIT: dict[str, Any] = {
+    "default_model": "gpt-image-1",
+    "submit": {
+        "path": "/images/edits",
+        "body_format": "multipart",
+        "body_fields": {"model": "model", "prompt": "prompt", "image": "image", "n": "n"},
+        "body_extra": {},
+    },
+}
+
+
+def base_path(tool: str) -> str:
+    return "/v1"  # the preset's base URL is https://api.openai.com/v1
+
+
+def call(tool: str) -> Call:
+    if tool == "image_edit":
+        return Call(model="gpt-image-1", prompt="Make the sky purple", n=1, image=png("openai input"))
+    return Call(model="gpt-image-1", size="1024x1024", n=2)
+
+
+def scenarios(tool: str) -> tuple[str, ...]:
+    return ("success", "http_error")
+
+
+def sdk_only(tool: str) -> dict[str, str]:
+    return {}
+
+
+def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
+    """Why today's preset data cannot pass this contract (None once the lead's preset data is fixed)."""
+    if tool != "image_edit":
+        return None
+    edit = (settings.get("tools") or {}).get("image_edit") or {}
+    submit = {**settings.get("submit", {}), **edit.get("submit", {})}
+    problems = []
+    if submit.get("path") != "/images/edits":
+        problems.append(f"tools.image_edit.submit.path is {submit.get('path')!r}, OpenAI edits at '/images/edits'")
+    if submit.get("body_format", "json") != "multipart":
+        problems.append("tools.image_edit.submit.body_format must be 'multipart' (OpenAI takes a file part)")
+    if edit.get("default_model") not in KNOWN_MODELS:
+        problems.append(f"tools.image_edit.default_model {edit.get('default_model')!r} is no OpenAI image model")
+    return "; ".join(problems) or None
+
+
+def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
+    if scenario == "http_error":
+        message = "Invalid value: '99x99'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'."
+        error = {
+            "error": {"message": message, "type": "invalid_request_error", "param": "size", "code": "invalid_value"}
+        }
+        recorder.script("POST", PATHS[tool], Answer(400, error))
+        return Expected(error=message)
+    images = [png(f"openai {tool} {index}") for index in range(call(tool).n or 1)]
+    usage = {
+        "input_tokens": 50,
+        "output_tokens": 4160,
+        "total_tokens": 4210,
+        "input_tokens_details": {"image_tokens": 0, "text_tokens": 50},
+    }
+    data = [{"b64_json": base64.b64encode(image).decode("ascii")} for image in images]
+    recorder.script("POST", PATHS[tool], Answer(200, {"created": 1767225600, "data": data, "usage": usage}))
+    return Expected(files=images)
+
+
+def official(origin: str, tool: str, call: Call) -> Official:
+    client = openai.OpenAI(api_key=API_KEY, base_url=f"{origin}/v1", max_retries=0)
+    try:
+        if tool == "image_edit":
+            assert call.image is not None
+            response = client.images.edit(
+                model=call.model, prompt=call.prompt, image=("input.png", call.image, "image/png"), n=call.n
+            )
+        else:
+            response = client.images.generate(model=call.model, prompt=call.prompt, size=call.size, n=call.n)  # type: ignore[arg-type]
+    except openai.APIStatusError as error:
+        body = error.body if isinstance(error.body, dict) else {}
+        return Official(error=str(body.get("message") or error.message))
+    return Official(results=[item.b64_json for item in response.data or [] if item.b64_json])

@@ -1,0 +1,89 @@
+"""Volcengine Ark (Seedream) through the official ``volcengine-python-sdk`` Ark runtime (volcenginesdkarkruntime).
+
+Captured with the SDK against the recorder: ``POST {base}/images/generations`` (base ``.../api/v3``), JSON,
+``Authorization: Bearer <key>``; the SDK writes every optional field, unset ones as null. Answer (the SDK's
+ImagesResponse): ``{model, created, data: [{url, size}], usage}``; failure ``{"error": {code, message, param,
+type}}`` raised as ArkBadRequestError. SUGGESTED_PRESET is that API in settings.yaml vocabulary (for the lead).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from contracts.harness import Call, Expected, Official, png, serve_file
+from contracts.recorder import Answer, Recorder
+
+PRESET = "volcengine_ark"
+TOOLS = ("text2image",)
+CLIENT = f"volcengine-ark-runtime {version('volcengine-ark-runtime')}"
+API_KEY = "ark-contract-0123456789"
+SUBMIT_HEADERS = ("authorization",)
+POLL_HEADERS = ()
+PATH = "/api/v3/images/generations"
+SUGGESTED_PRESET: dict[str, Any] = {
+    "provider_label": "Volcengine Ark",
+    "mode": "sync",
+    "base_url": "https://ark.cn-beijing.volces.com/api/v3",
+    "auth_header": "Authorization",
+    "auth_scheme": "Bearer",
+    "api_key_prefix": "",
+    "validate_path": "/models",  # unverified: check on a real key before shipping
+    "default_model": "doubao-seedream-4-0-250828",
+    "error_fields": ["error.message", "message"],
+    "submit": {
+        "path": "/images/generations",
+        "body_fields": {"model": "model", "prompt": "prompt", "size": "size", "seed": "seed"},
+        "body_extra": {"response_format": "url", "watermark": False},
+    },
+    "result": {"field": "data[*].url", "kind": "url"},
+}
+
+
+def base_path(tool: str) -> str:
+    return "/api/v3"
+
+
+def call(tool: str) -> Call:
+    return Call(model="doubao-seedream-4-0-250828", size="2048x2048", seed=7)
+
+
+def scenarios(tool: str) -> tuple[str, ...]:
+    return ("success", "http_error")
+
+
+def sdk_only(tool: str) -> dict[str, str]:
+    return {}
+
+
+def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
+    return None
+
+
+def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
+    if scenario == "http_error":
+        message = "The parameter `size` specified in the request is not valid"
+        error = {"error": {"code": "InvalidParameter", "message": message, "param": "size", "type": "BadRequest"}}
+        recorder.script("POST", PATH, Answer(400, error))
+        return Expected(error=message)
+    image = png("ark")
+    data = [{"url": serve_file(recorder, "ark.png", image), "size": "2048x2048"}]
+    usage = {"generated_images": 1, "output_tokens": 16384, "total_tokens": 16384}
+    answer = {"model": "doubao-seedream-4-0-250828", "created": 1767225600, "data": data, "usage": usage}
+    recorder.script("POST", PATH, Answer(200, answer))
+    return Expected(files=[image])
+
+
+def official(origin: str, tool: str, call: Call) -> Official:
+    from volcenginesdkarkruntime import Ark
+    from volcenginesdkarkruntime._exceptions import ArkAPIStatusError
+
+    client = Ark(api_key=API_KEY, base_url=f"{origin}/api/v3", max_retries=0)
+    try:
+        response = client.images.generate(
+            model=call.model, prompt=call.prompt, size=call.size, seed=call.seed, response_format="url", watermark=False
+        )
+    except ArkAPIStatusError as error:
+        body = error.body if isinstance(error.body, dict) else {}
+        return Official(error=str(body.get("message") or error.message))
+    return Official(results=[item.url for item in response.data if item.url])
