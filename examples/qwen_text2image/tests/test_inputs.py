@@ -67,7 +67,7 @@ def _number_cases(tool: str, parameter: dict[str, Any]) -> list[Case]:
     for bound, direction, label in ((low, -math.inf, "below-min"), (high, math.inf, "above-max")):
         if bound is None:
             continue
-        exact = int(bound) if integer else bound
+        exact = int(bound) if integer else float(bound)
         # Dify sends numbers as floats: the bound itself as a float is accepted, and sent as declared.
         cases.append(
             Case(tool, name, label.replace("below-", "").replace("above-", "") + "-accepted", float(bound), exact)
