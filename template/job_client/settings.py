@@ -59,6 +59,25 @@ class ImageInputSettings:
 
 
 @dataclass(frozen=True)
+class ModelListSettings:
+    """The provider's model listing (GET path), and which listed models a tool can use.
+
+    ``path`` empty: no listing; the model menu is the static ``known`` list. ``match`` (regular expressions,
+    whole id) says which listed ids suit the tool; empty means ``known`` is the allow-list.
+    """
+
+    path: str = ""
+    ids_field: str = "data[*].id"
+    match: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
+    known: dict[str, str] = field(default_factory=dict)
+    checked: str = ""  # when the curated list was last compared with the provider's (scripts/models.py)
+    timeout: float = 5.0  # a form must open fast: a slower listing falls back to the curated list
+    cache_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class Settings:
     provider_label: str
     mode: Literal["sync", "async"]
@@ -76,6 +95,7 @@ class Settings:
     request_timeout: float = 30.0
     file_prefix: str = "image"
     image_input: ImageInputSettings = field(default_factory=ImageInputSettings)
+    models: ModelListSettings = field(default_factory=ModelListSettings)
 
 
 SECTIONS: dict[str, type] = {
@@ -83,6 +103,7 @@ SECTIONS: dict[str, type] = {
     "poll": PollSettings,
     "result": ResultSettings,
     "image_input": ImageInputSettings,
+    "models": ModelListSettings,
 }
 BASE_TOOL = "text2image"
 

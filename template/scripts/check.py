@@ -530,7 +530,7 @@ def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> No
     """The model and size menus: the rules the template's answers meet (includes/rules.jinja)."""
     name = str((tool.get("identity") or {}).get("name", file))
     for parameter in tool.get("parameters") or []:
-        if not isinstance(parameter, Mapping) or parameter.get("type") != "select":
+        if not isinstance(parameter, Mapping) or parameter.get("type") not in ("select", "dynamic-select"):
             continue
         options = [option for option in parameter.get("options") or [] if isinstance(option, Mapping)]
         if parameter.get("name") == "model" and any(
