@@ -10,11 +10,14 @@ rendering whose preset has no listing endpoint skips the live cases with the rea
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 from fake_provider import FakeProvider, Reply, Scenario
-from support import JobKind, StartFake, parameters_of
+from support import JOB_TOOLS, PLUGIN_ROOT, JobKind, StartFake, closed_port_url, has_tool, parameters_of
 
 from job_client import JobClient
 from job_client.errors import ModelUnavailableError, PluginError, ProviderHttpError
@@ -181,3 +184,45 @@ def test_without_a_listing_the_model_menu_is_static(job: JobKind) -> None:
     menu = ModelLister(job.settings, "any-key").menu()
     assert menu.source == "curated"
     assert [choice.id for choice in menu.choices] == [option["value"] for option in declared["options"]]
+
+
+# ── scripts/models.py, run as a user runs it ──────────────────────────────────
+def run_models_script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key not in ("API_KEY", "BASE_URL")}
+    return subprocess.run(
+        [sys.executable, "scripts/models.py", *args],
+        cwd=PLUGIN_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environment, **(env or {})},
+    )
+
+
+def test_models_script_names_new_retired_and_unchanged_models(job: JobKind, start_fake: StartFake) -> None:
+    needs_listing(job)
+    if job.tool != next(tool for tool in JOB_TOOLS if has_tool(tool)):
+        pytest.skip("one run of the script covers every tool of this rendering; it runs with the first")
+    first, *rest = job.settings.models.known
+    new = job.settings.default_model + NEW_SUFFIX
+    fake = start_fake(Scenario(models=[*rest, new]), settings=job.quick)
+    result = run_models_script(env={"API_KEY": fake.api_key, "BASE_URL": fake.base_url})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{job.tool}: {job.settings.provider_label} {job.settings.models.path}" in lines[0]
+    assert any(line.split()[:2] == ["retired", first] for line in lines)
+    assert all(any(line.split()[:2] == ["unchanged", model] for line in lines) for model in rest)
+    assert any(line.split()[:2] == ["new", new] for line in lines) == bool(job.settings.models.match)
+    assert fake.api_key not in result.stdout + result.stderr
+
+
+def test_models_script_offline_and_without_a_key(job: JobKind) -> None:
+    needs_listing(job)
+    if job.tool != next(tool for tool in JOB_TOOLS if has_tool(tool)):
+        pytest.skip("one run of the script covers every tool of this rendering; it runs with the first")
+    offline = run_models_script("--fake")
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    rows = [line.split()[0] for line in offline.stdout.splitlines() if line.startswith("  ")]
+    assert rows and set(rows) == {"unchanged"}
+    keyless = run_models_script(env={"BASE_URL": closed_port_url()})
+    assert keyless.returncode == 1 and "No API key is set." in keyless.stdout
