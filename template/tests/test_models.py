@@ -45,6 +45,12 @@ def lister(job: JobKind, fake: FakeProvider, cache: ListingCache, settings: Sett
     return ModelLister(settings or job.quick, fake.api_key, fake.base_url, cache=cache)
 
 
+def run_checked(job: JobKind, fake: FakeProvider, cache: ListingCache, model: str) -> None:
+    """One job with ``model``, as the tool glue runs it: inside the retired-model check."""
+    with checked_model(lister(job, fake, cache), model):
+        JobClient(job.quick, fake.api_key, fake.base_url).generate(job.parameters(model=model))
+
+
 def test_the_menu_is_the_live_list_labelled_with_the_curated_names(job: JobKind, start_fake: StartFake) -> None:
     needs_listing(job)
     known = job.settings.models.known
@@ -127,10 +133,8 @@ def test_a_retired_model_fails_at_submit_with_one_clear_message(job: JobKind, st
     retired = job.settings.default_model
     available = [model for model in job.settings.models.known if model != retired] or [retired + NEW_SUFFIX]
     fake = start_fake(Scenario(models=available), settings=job.quick)
-    client = JobClient(job.quick, fake.api_key, fake.base_url)
-    with pytest.raises(ModelUnavailableError) as caught:  # noqa: PT012 (the job runs inside the check)
-        with checked_model(lister(job, fake, ListingCache()), retired):
-            client.generate(job.parameters(model=retired))
+    with pytest.raises(ModelUnavailableError) as caught:
+        run_checked(job, fake, ListingCache(), retired)
     error = caught.value
     assert f"'{retired}'" in error.english and "retired" in error.english
     assert f"“{retired}”" in error.chinese and "已下线" in error.chinese
@@ -148,9 +152,8 @@ def test_a_model_missing_from_the_cached_list_fails_before_submit(job: JobKind, 
     fake = start_fake(Scenario(models=["something-else"]), settings=job.quick)
     cache = ListingCache()
     lister(job, fake, cache).menu()  # the form was opened: the list is cached
-    with pytest.raises(ModelUnavailableError, match="does not offer the model"):  # noqa: PT012
-        with checked_model(lister(job, fake, cache), retired):
-            JobClient(job.quick, fake.api_key, fake.base_url).generate(job.parameters(model=retired))
+    with pytest.raises(ModelUnavailableError, match="does not offer the model"):
+        run_checked(job, fake, cache, retired)
     assert fake.requests_of("submit") == []
 
 
@@ -158,10 +161,8 @@ def test_other_refusals_keep_the_providers_own_message(job: JobKind, start_fake:
     needs_listing(job)
     # The model is listed, the provider refuses the request for another reason: that reason stands.
     fake = start_fake(Scenario(outcome="failed"), settings=job.quick)
-    client = JobClient(job.quick, fake.api_key, fake.base_url)
-    with pytest.raises(PluginError) as caught:  # noqa: PT012
-        with checked_model(lister(job, fake, ListingCache()), job.settings.default_model):
-            client.generate(job.parameters())
+    with pytest.raises(PluginError) as caught:
+        run_checked(job, fake, ListingCache(), job.settings.default_model)
     assert not isinstance(caught.value, ModelUnavailableError)
     assert fake.scenario.failure_reason in str(caught.value)
 
@@ -169,10 +170,8 @@ def test_other_refusals_keep_the_providers_own_message(job: JobKind, start_fake:
 def test_a_listing_outage_never_hides_the_providers_error(job: JobKind, start_fake: StartFake) -> None:
     needs_listing(job)
     fake = start_fake(Scenario(models=["something-else"], models_replies=[Reply(500)]), settings=job.quick)
-    client = JobClient(job.quick, fake.api_key, fake.base_url)
-    with pytest.raises(ProviderHttpError, match="does not exist"):  # noqa: PT012
-        with checked_model(lister(job, fake, ListingCache()), job.settings.default_model):
-            client.generate(job.parameters())
+    with pytest.raises(ProviderHttpError, match="does not exist"):
+        run_checked(job, fake, ListingCache(), job.settings.default_model)
 
 
 def test_without_a_listing_the_model_menu_is_static(job: JobKind) -> None:
