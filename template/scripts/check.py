@@ -558,6 +558,15 @@ def check_python_source(tree: PluginTree, file: str, declaration: Mapping[str, A
         report.error(
             file, f"extra.python.source: {source} {tree.why_missing(source)}", SDK_STARTUP, "extra.python.source"
         )
+        return
+    dynamic = [
+        p.get("name")
+        for p in declaration.get("parameters") or []
+        if isinstance(p, Mapping) and p.get("type") == "dynamic-select"
+    ]
+    if dynamic and isinstance(source, str) and "def _fetch_parameter_options" not in (tree.read_text(source) or ""):
+        # Without it the SDK raises NotImplementedError and Dify shows an empty menu.
+        report.error(file, f"{dynamic[0]}: dynamic-select needs _fetch_parameter_options in {source}", PROJECT)
 
 
 # ── marketplace files: PRIVACY.md, README.md, requirements.txt, icon ────────────────────────────
