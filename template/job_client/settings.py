@@ -73,7 +73,7 @@ class ModelListSettings:
     # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
     known: dict[str, str] = field(default_factory=dict)
     checked: str = ""  # when the curated list was last compared with the provider's (scripts/models.py)
-    timeout: float = 5.0  # a form must open fast: a slower listing falls back to the curated list
+    timeout: float = 3.0  # a form must open fast: a slower listing falls back to the curated list
     cache_seconds: float = 300.0
 
 
