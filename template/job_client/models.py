@@ -142,6 +142,9 @@ class ModelLister:
         except PluginError as error:
             logger.info("model list unavailable, showing the curated list: %s", error.english)
             return ModelMenu(self.curated(), "curated", error.english)
+        except re.error as error:  # a hand edit of models.match / exclude must not break the form
+            logger.warning("settings.yaml models.match or exclude: %s", error)
+            return ModelMenu(self.curated(), "curated", f"bad pattern in settings.yaml models: {error}")
         if not ids:
             return ModelMenu(self.curated(), "curated", "the listing has no model for this tool")
         known = self.listing.known
@@ -154,7 +157,10 @@ class ModelLister:
         if model in ids:
             return None
         label = self.settings.provider_label
-        usable = self.usable(ids)
+        try:
+            usable = self.usable(ids)
+        except re.error:
+            usable = []
         named = ", ".join(usable[:MAX_NAMED]) + (", …" if len(usable) > MAX_NAMED else "")
         if usable:
             now_en, now_zh = f" Models available now: {named}.", f"当前可用的模型：{named}。"

@@ -225,3 +225,12 @@ def test_models_script_offline_and_without_a_key(job: JobKind) -> None:
     assert rows and set(rows) == {"unchanged"}
     keyless = run_models_script(env={"BASE_URL": closed_port_url()})
     assert keyless.returncode == 1 and "No API key is set." in keyless.stdout
+
+
+def test_a_bad_pattern_in_settings_falls_back_instead_of_breaking_the_form(job: JobKind, start_fake: StartFake) -> None:
+    needs_listing(job)
+    settings = dataclasses.replace(job.quick, models=dataclasses.replace(job.settings.models, match=("(unclosed",)))
+    fake = start_fake(settings=settings)
+    menu = lister(job, fake, ListingCache(), settings).menu()
+    assert menu.source == "curated" and menu.problem.startswith("bad pattern in settings.yaml models")
+    assert [choice.id for choice in menu.choices] == list(job.settings.models.known)
