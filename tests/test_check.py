@@ -272,6 +272,12 @@ RULE_CASES = [
         id="tool-source",
     ),
     pytest.param(
+        in_yaml("tools/text2image.yaml", lambda t: t["extra"]["python"].update(source="tools/deliver.py")),
+        "ERROR tools/text2image.yaml: model: dynamic-select needs _fetch_parameter_options in tools/deliver.py "
+        "(project rule)",
+        id="dynamic-select-options",
+    ),
+    pytest.param(
         write("tools/text2image.yaml", "identity: [unclosed\n"),
         "ERROR tools/text2image.yaml: YAML syntax error at line 2, column 1: expected ',' or ']', but got "
         "'<stream end>' (while parsing a flow sequence) (daemon package rule)",

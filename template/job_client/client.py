@@ -252,8 +252,8 @@ class JobClient:
         return body, self._model
 
     def _check_size(self, model: str, size: str) -> None:
-        """Refuse a size the model does not accept (settings ``models``) before anything is sent."""
-        limits = self.settings.models.get(model)
+        """Refuse a size the model does not accept (settings ``model_limits``) before anything is sent."""
+        limits = self.settings.model_limits.get(model)
         if limits is None:
             return
         normal = re.sub(r"\s*[xX*×]\s*", "x", size.strip())

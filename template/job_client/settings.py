@@ -17,8 +17,8 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
 - ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
   ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
   API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
-- ``models``: optional limits per model id, checked before any request:
-  ``models: {"dall-e-3": {sizes: ["1024x1024", "1792x1024"]}, "flux-pro": {max_side: 1440}}``. ``sizes`` lists
+- ``model_limits``: optional limits per model id, checked before any request:
+  ``model_limits: {"dall-e-3": {sizes: ["1024x1024", "1792x1024"]}, "flux-pro": {max_side: 1440}}``. ``sizes`` lists
   the accepted ``WxH`` values (any separator), ``max_side`` caps width and height; a model not listed is not
   checked.
 """
@@ -93,6 +93,25 @@ class ModelLimits:
 
 
 @dataclass(frozen=True)
+class ModelListSettings:
+    """The provider's model listing (GET path), and which listed models a tool can use.
+
+    ``path`` empty: no listing; the model menu is the static ``known`` list. ``match`` (regular expressions,
+    whole id) says which listed ids suit the tool; empty means ``known`` is the allow-list.
+    """
+
+    path: str = ""
+    ids_field: str = "data[*].id"
+    match: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
+    known: dict[str, str] = field(default_factory=dict)
+    checked: str = ""  # when the curated list was last compared with the provider's (scripts/models.py)
+    timeout: float = 3.0  # a form must open fast: a slower listing falls back to the curated list
+    cache_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class Settings:
     provider_label: str
     mode: Literal["sync", "async"]
@@ -111,7 +130,8 @@ class Settings:
     file_prefix: str = "image"
     image_input: ImageInputSettings = field(default_factory=ImageInputSettings)
     extra_headers: dict[str, str] = field(default_factory=dict)
-    models: dict[str, ModelLimits] = field(default_factory=dict)
+    model_limits: dict[str, ModelLimits] = field(default_factory=dict)
+    models: ModelListSettings = field(default_factory=ModelListSettings)
 
 
 SECTIONS: dict[str, type] = {
@@ -119,6 +139,7 @@ SECTIONS: dict[str, type] = {
     "poll": PollSettings,
     "result": ResultSettings,
     "image_input": ImageInputSettings,
+    "models": ModelListSettings,
 }
 BASE_TOOL = "text2image"
 
@@ -135,11 +156,11 @@ def _build(cls: type, data: Any, where: str) -> Any:
         nested = SECTIONS.get(name)
         if nested is not None and cls is Settings:
             value = _build(nested, value, f"{where}.{name}")
-        elif name == "models" and cls is Settings:
+        elif name == "model_limits" and cls is Settings:
             if not isinstance(value, dict):
-                raise ValueError(f"{where}.models: expected a mapping of model id -> limits")
+                raise ValueError(f"{where}.model_limits: expected a mapping of model id -> limits")
             value = {
-                str(model): _build(ModelLimits, limits or {}, f"{where}.models.{model}")
+                str(model): _build(ModelLimits, limits or {}, f"{where}.model_limits.{model}")
                 for model, limits in value.items()
             }
         elif isinstance(value, list):

@@ -83,7 +83,7 @@ Media = Literal["image", "video"]
 # How result files travel: plain (Content-Length), gzip (Content-Encoding), unknown_length (no Content-Length,
 # the body ends when the connection closes) or truncated (the connection closes halfway through the body).
 FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
-RequestKind = Literal["submit", "poll", "result", "validate", "file", "input", "other"]
+RequestKind = Literal["submit", "poll", "result", "validate", "models", "file", "input", "other"]
 # Where the fake serves status and result URLs when the settings take them from the submit answer.
 STATUS_URL_PATH = "/_fake/status/"
 RESULT_URL_PATH = "/_fake/result/"
@@ -164,6 +164,11 @@ class Scenario:
     # Jobs stay unfinished until this many were submitted (at most GATHER_TIMEOUT s): proves calls overlap.
     gather: int = 0
     failed_items: int = 0  # the last N results of a list become {code, message} items (a partial failure)
+    # The model listing (settings.models.path; often the validate route too): the ids it lists. None: the
+    # curated models plus a chat model. Given a list, a submit naming another model is refused (HTTP 404).
+    models: list[str] | None = None
+    models_replies: list[Reply] = field(default_factory=list)  # served first, one per listing request
+    models_delay: float = 0.0  # seconds before the listing answers (a slow provider)
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,7 @@ class FakeProvider:
         self._replies = {
             "submit": collections.deque(self.scenario.submit_replies),
             "poll": collections.deque(self.scenario.poll_replies),
+            "models": collections.deque(self.scenario.models_replies),
         }
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -270,6 +276,7 @@ class FakeProvider:
         self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
         before, _, after = self.settings.poll.path.partition("{task_id}")
         self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/]+)" + re.escape(after))
+        self._models_path = self.settings.models.path.split("?")[0]
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -362,6 +369,8 @@ class FakeProvider:
             return "poll", api_path
         if method == "GET" and api_path == self.settings.validate_path:
             return "validate", api_path
+        if method == "GET" and api_path == self._models_path:
+            return "models", api_path
         return "other", api_path
 
     @staticmethod
@@ -404,6 +413,8 @@ class FakeProvider:
             # Real APIs often echo the token they refused: the plugin must not repeat it to the user.
             sent = self._header(headers, self.settings.auth_header) or ""
             return self._error(401, f"Invalid API key or token: {sent!r}")
+        if kind in ("validate", "models") and api_path == self._models_path:
+            return self._listing()
         if kind == "validate":
             return self._json(200, {"object": "list", "data": [{"id": self.settings.default_model}]})
         scripted = self._scripted(kind)
@@ -418,6 +429,21 @@ class FakeProvider:
         match = self._poll_pattern.fullmatch(api_path)
         assert match is not None
         return self._poll(match["task_id"], headers)
+
+    def listed_models(self) -> list[str]:
+        """The ids the listing answers with."""
+        if self.scenario.models is not None:
+            return list(self.scenario.models)
+        known = [*self.settings.models.known, self.settings.default_model]
+        return [*dict.fromkeys(known), "fake-chat-model-7b"]
+
+    def _listing(self) -> tuple[int, dict[str, str], bytes]:
+        if self.scenario.models_delay and self._stopping.wait(self.scenario.models_delay):
+            return self._error(503, "The fake provider stopped.")
+        scripted = self._scripted("models")
+        if scripted is not None:
+            return self._reply(scripted)
+        return self._json(200, {"object": "list", **results_at(self.settings.models.ids_field, self.listed_models())})
 
     def _missing_headers(self, headers: dict[str, str], wanted: dict[str, str]) -> list[str]:
         return [name for name, value in wanted.items() if self._header(headers, name) != value]
@@ -442,6 +468,10 @@ class FakeProvider:
         if image_field and not any(value for value in sent):
             # An editing API refuses a request without its input image, as real ones do.
             return self._error(400, f"Missing input image at '{image_field}'.")
+        model = next(iter(find_all(body, self.settings.submit.body_fields.get("model", "model"))), None)
+        if self.scenario.models is not None and model not in self.scenario.models:
+            # As real APIs answer a retired or unknown model (OpenAI: 404 "The model ... does not exist").
+            return self._error(404, f"The model {model} does not exist or you do not have access to it.")
         job = self._new_job(body)
         if self.settings.mode == "sync":
             # A synchronous API holds the request open until the job is done.

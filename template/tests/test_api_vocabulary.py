@@ -29,7 +29,7 @@ def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) ->
     """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
     base = quick(SETTINGS)
     changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
-    return dataclasses.replace(base, default_model=MODEL, models={}, extra_headers={}, **changed, **top)
+    return dataclasses.replace(base, default_model=MODEL, model_limits={}, extra_headers={}, **changed, **top)
 
 
 def sync_variant(**submit: Any) -> Settings:
@@ -179,7 +179,7 @@ def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> 
 
 # ── per-model size limits ──────────────────────────────────────────────────────
 def test_a_size_the_model_does_not_list_is_refused_before_any_request(fakes: Any) -> None:
-    settings = dataclasses.replace(sync_variant(), models={MODEL: ModelLimits(sizes=("1024x1024", "1536x1024"))})
+    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(sizes=("1024x1024", "1536x1024"))})
     fake = fakes(settings)
     with pytest.raises(PluginError) as caught:
         run(fake, size="2048x2048")
@@ -190,7 +190,7 @@ def test_a_size_the_model_does_not_list_is_refused_before_any_request(fakes: Any
 
 
 def test_a_side_above_max_side_is_refused_and_other_models_are_not_checked(fakes: Any) -> None:
-    settings = dataclasses.replace(sync_variant(), models={MODEL: ModelLimits(max_side=1440)})
+    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(max_side=1440)})
     fake = fakes(settings)
     with pytest.raises(PluginError, match="at most 1440 pixels"):
         run(fake, size="1024x2048")
@@ -302,16 +302,16 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     text = (
         "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
         "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
-        "models: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
+        "model_limits: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r}\n"
         "result: {field: '', kind: binary}\n"
     )
     (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
     settings = load_settings(tmp_path / "settings.yaml")
-    assert settings.models == {"m": ModelLimits(sizes=("1024x1024",)), "n": ModelLimits(max_side=1440)}
+    assert settings.model_limits == {"m": ModelLimits(sizes=("1024x1024",)), "n": ModelLimits(max_side=1440)}
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
-    with pytest.raises(ValueError, match="models.n: unknown key"):
+    with pytest.raises(ValueError, match="model_limits.n: unknown key"):
         load_settings(tmp_path / "settings.yaml")
     (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
     with pytest.raises(ValueError, match="body_format"):

@@ -39,8 +39,9 @@ from job_client.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# A poll may be repeated safely; these answers mean "try again shortly".
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+# A poll may be repeated safely; these answers mean "try again shortly". A 500 on a status request is usually a
+# passing backend fault (the task itself lives on); it is retried like a gateway error, boundedly.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A submit is repeated only when the server refused it, so that no job is ever started twice.
 SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
@@ -81,6 +82,9 @@ class JobResult:
     oversized: list[OversizedResult] = field(default_factory=list)
     elapsed: float = 0.0
     status_requests: int = 0
+    # One line per requested result that did not arrive (e.g. a DashScope item {code, message}); the files that
+    # did arrive are still delivered, and the glue says how many failed.
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+        self._model = settings.default_model  # the last body built: submit.path may name it as {model}
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
@@ -130,19 +135,39 @@ class JobClient:
     def generate(self, parameters: Mapping[str, Any]) -> JobResult:
         """Run one job to the end and return its results; raises a PluginError on any failure."""
         self._check_key_shape()
+        binary, submit = self.settings.result.kind == "binary", self.settings.submit
+        if binary and self.settings.mode == "async" and not submit.result_url_field:
+            # Checked before anything is sent: a status answer is JSON, so there would be no file to return.
+            raise PluginError(
+                "settings.yaml: result.kind 'binary' needs a synchronous API or submit.result_url_field.",
+                "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
+            )
         started = self._clock()
         deadline = started + self.settings.max_wait
         body, model = self.build_body(parameters)
-        payload = self._submit(body, deadline)
+        response = self._submit(body, deadline)
         task_id = None
         if self.settings.mode == "async":
-            task_id = self._task_id(payload)
+            submitted = self._json(response, "the submit response", "提交任务的响应")
+            task_id = self._task_id(submitted)
             logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
-            payload = self._wait_for_task(task_id, started, deadline)
-        files, oversized = self._collect_results(payload, task_id)
+            payload = self._wait_for_task(task_id, started, deadline, self._poll_target(submitted, task_id))
+            result_url = self._url_at(submitted, self.settings.submit.result_url_field)
+            if result_url:
+                # fal: the status answer only says "done"; the results live at a second URL.
+                response = self._request("GET", result_url, deadline=deadline)
+                if response.status_code >= 400:
+                    raise self._http_error(response, "fetching the results", "获取结果")
+                payload = None if self.settings.result.kind == "binary" else self._parsed_results(response)
+        else:
+            payload = None if self.settings.result.kind == "binary" else self._parsed_results(response)
+        if self.settings.result.kind == "binary":
+            files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
+        else:
+            files, oversized, failures = self._collect_results(payload, task_id)
         elapsed = self._clock() - started
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
-        return JobResult(task_id, model, files, oversized, elapsed, self._status_requests)
+        return JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
 
     def submit_job(self, parameters: Mapping[str, Any]) -> tuple[str, str]:
         """Start an asynchronous job and return (task id, model) at once, without waiting for it."""
@@ -153,8 +178,13 @@ class JobClient:
                 "该接口为同步接口，没有可提交的任务。",
             )
         body, model = self.build_body(parameters)
-        payload = self._submit(body, self._clock() + self.settings.request_timeout)
-        task_id = self._task_id(payload)
+        response = self._submit(body, self._clock() + self.settings.request_timeout)
+        submitted = self._json(response, "the submit response", "提交任务的响应")
+        task_id = self._task_id(submitted)
+        if self.settings.submit.poll_url_field:
+            # Without a status path template, only the URL from the answer can be asked later: it is the handle
+            # check_task takes. (A second result URL, submit.result_url_field, is not kept: generate() only.)
+            task_id = self._url_at(submitted, self.settings.submit.poll_url_field) or task_id
         logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
         return task_id, model
 
@@ -166,7 +196,9 @@ class JobClient:
             raise PluginError("The task id is empty.", "任务 ID 为空。")
         started = self._clock()
         deadline = started + self.settings.request_timeout
-        path = self.settings.poll.path.replace("{task_id}", task_id)
+        # A task id that is a URL (an API with submit.poll_url_field) is its own status URL.
+        is_url = task_id.startswith(("http://", "https://"))
+        path = task_id if is_url else self.settings.poll.path.replace("{task_id}", task_id)
         for attempt in range(1, 4):
             response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
             self._status_requests += 1
@@ -182,9 +214,10 @@ class JobClient:
         status = self._task_status(payload, task_id)
         if status not in self.settings.poll.success:
             return TaskProgress(task_id, status)
-        files, oversized = self._collect_results(payload, task_id)
+        files, oversized, failures = self._collect_results(payload, task_id)
         model = str(find_first(payload, ["model", "output.model"]) or "")
-        result = JobResult(task_id, model, files, oversized, self._clock() - started, self._status_requests)
+        elapsed = self._clock() - started
+        result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
         return TaskProgress(task_id, status, result)
 
     def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -197,9 +230,12 @@ class JobClient:
                 "The prompt is empty: describe what to generate.",
                 "提示词为空：请描述要生成的内容。",
             )
+        multipart = submit.body_format == "multipart"
+        # Multipart forms are flat: a body_fields target is the form field's name as written (e.g. "image[]").
+        place = (lambda document, target, value: document.__setitem__(target, value)) if multipart else put
         body: dict[str, Any] = {}
         for name, value in submit.body_extra.items():
-            put(body, name, value)
+            place(body, name, value)
         for name, value in values.items():
             target = submit.body_fields.get(name)
             if target is None:
@@ -209,16 +245,41 @@ class JobClient:
             elif name in INTEGER_PARAMETERS and isinstance(value, str) and value.strip().isdigit():
                 value = int(value)  # select options are strings
             if name == "size" and isinstance(value, str):
+                self._check_size(str(values["model"]), value)
                 value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
-            put(body, target, value)
-        return body, str(values["model"])
+            place(body, target, value)
+        self._model = str(values["model"])
+        return body, self._model
+
+    def _check_size(self, model: str, size: str) -> None:
+        """Refuse a size the model does not accept (settings ``model_limits``) before anything is sent."""
+        limits = self.settings.model_limits.get(model)
+        if limits is None:
+            return
+        normal = re.sub(r"\s*[xX*×]\s*", "x", size.strip())
+        allowed = [re.sub(r"\s*[xX*×]\s*", "x", item.strip()) for item in limits.sizes]
+        if allowed and normal not in allowed:
+            raise PluginError(
+                f"{model} does not accept the size {size}; allowed sizes: {', '.join(allowed)}.",
+                f"{model} 不支持尺寸 {size}；可用尺寸：{', '.join(allowed)}。",
+            )
+        sides = [int(part) for part in normal.split("x") if part.isdigit()]
+        if limits.max_side and (len(sides) != 2 or max(sides) > limits.max_side):
+            raise PluginError(
+                f"{model} does not accept the size {size}: width and height must be at most {limits.max_side} "
+                "pixels (WxH).",
+                f"{model} 不支持尺寸 {size}：宽和高都不能超过 {limits.max_side} 像素（格式为 宽x高）。",
+            )
 
     # ── steps ──────────────────────────────────────────────────────────────────
-    def _submit(self, body: dict[str, Any], deadline: float) -> Any:
-        headers = {"Content-Type": "application/json", **self.settings.submit.headers}
+    def _submit(self, body: dict[str, Any], deadline: float) -> requests.Response:
+        multipart = self.settings.submit.body_format == "multipart"
+        # requests writes the multipart Content-Type itself: it carries the boundary.
+        headers = {**({} if multipart else {"Content-Type": "application/json"}), **self.settings.submit.headers}
+        content: dict[str, Any] = {"files": self._form_parts(body)} if multipart else {"json": body}
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
             response = self._request(
-                "POST", self.settings.submit.path, deadline=deadline, headers=headers, json=body, retry_safe=False
+                "POST", self._submit_path(), deadline=deadline, headers=headers, retry_safe=False, **content
             )
             if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
                 wait = self._retry_delay(response, attempt)
@@ -228,11 +289,57 @@ class JobClient:
                     continue
             if response.status_code >= 400:
                 raise self._http_error(response, "submitting the job", "提交任务")
-            return self._json(response, "the submit response", "提交任务的响应")
+            return response
         raise AssertionError("unreachable")
+
+    def _submit_path(self) -> str:
+        """submit.path, with ``{model}`` replaced by the model id (fal, Replicate, BFL name the model in the path)."""
+        return self.settings.submit.path.replace("{model}", self._model)
+
+    @staticmethod
+    def _form_parts(body: dict[str, Any]) -> list[tuple[str, tuple[str | None, bytes | str, str | None]]]:
+        """Multipart parts: a data URI (the checked input image) as a file part, anything else as a text field."""
+        parts: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = []
+        for name, value in body.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and item.startswith("data:") and ";base64," in item:
+                    header, encoded = item.split(",", 1)
+                    mime_type = header.removeprefix("data:").split(";")[0] or "application/octet-stream"
+                    data = base64.b64decode(encoded)
+                    parts.append((name, (f"image.{extension_for(mime_type)}", data, mime_type)))
+                elif isinstance(item, bool):
+                    parts.append((name, (None, "true" if item else "false", None)))
+                else:
+                    parts.append((name, (None, str(item), None)))
+        return parts
+
+    def _parsed_results(self, response: requests.Response) -> Any:
+        return self._json(response, "the result response", "结果响应")
+
+    def _url_at(self, payload: Any, field_path: str) -> str | None:
+        """An absolute URL the submit answer gives at ``field_path`` (none when the setting is empty)."""
+        if not field_path:
+            return None
+        url = find_first(payload, [field_path])
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise BadResponseError(
+                f"{self.settings.provider_label} accepted the request but gave no URL at '{field_path}': "
+                f"{self._snippet(payload)}",
+                f"{self.settings.provider_label} 接受了请求，但 '{field_path}' 中没有 URL：{self._snippet(payload)}",
+            )
+        return url
+
+    def _poll_target(self, submitted: Any, task_id: str) -> str:
+        """Where the status is asked: the URL the submit answer names, else poll.path with the task id."""
+        return self._url_at(submitted, self.settings.submit.poll_url_field) or self.settings.poll.path.replace(
+            "{task_id}", task_id
+        )
 
     def _task_id(self, payload: Any) -> str:
         task_id = find_first(payload, [self.settings.submit.task_id_field])
+        if task_id is None and self.settings.submit.poll_url_field:
+            # The status URL identifies the task just as well (and check_task accepts it).
+            task_id = find_first(payload, [self.settings.submit.poll_url_field])
         if task_id is None:
             raise BadResponseError(
                 f"{self.settings.provider_label} accepted the request but returned no task id "
@@ -251,9 +358,9 @@ class JobClient:
         smallest = min(1.75, poll.interval)
         return min(poll.interval, max(smallest, 0.1 * waited))
 
-    def _wait_for_task(self, task_id: str, started: float, deadline: float) -> Any:
+    def _wait_for_task(self, task_id: str, started: float, deadline: float, path: str | None = None) -> Any:
         poll = self.settings.poll
-        path = poll.path.replace("{task_id}", task_id)
+        path = path or poll.path.replace("{task_id}", task_id)
         delay = min(poll.first_delay, poll.interval)
         transient_failures = 0
         while True:
@@ -307,12 +414,38 @@ class JobClient:
             )
         return status
 
-    def _collect_results(self, payload: Any, task_id: str | None) -> tuple[list[MediaFile], list[OversizedResult]]:
+    def _item_failures(self, payload: Any) -> list[str]:
+        """Provider messages of list items that carry an error instead of a result (``output.results[*].url``)."""
+        result = self.settings.result
+        head, star, leaf = result.field.rpartition("[*].")
+        if not star:
+            return []
+        failures = []
+        for item in find_all(payload, f"{head}[*]"):
+            if not isinstance(item, dict) or find_first(item, [leaf]) is not None:
+                continue
+            reason = find_first(item, result.item_error_fields)
+            if reason is None:
+                continue  # no result and no error: a layout the settings do not describe (NoResultsError)
+            code = item.get("code")
+            failures.append(self._redact(f"{code}: {reason}" if code and code != reason else str(reason)))
+        return failures
+
+    def _collect_results(
+        self, payload: Any, task_id: str | None
+    ) -> tuple[list[MediaFile], list[OversizedResult], list[str]]:
         result = self.settings.result
         items = []
         for value in find_all(payload, result.field):
             items.extend(value if isinstance(value, list) else [value])
         items = [item for item in items if isinstance(item, str) and item.strip()]
+        failures = self._item_failures(payload)
+        if not items and failures:
+            task = f" {task_id}" if task_id else ""
+            raise TaskFailedError(
+                f"Every result of task{task} failed: {'; '.join(failures)}",
+                f"任务{task} 的所有结果均失败：{'; '.join(failures)}",
+            )
         if not items:
             task = f" {task_id}" if task_id else ""
             raise NoResultsError(
@@ -328,7 +461,29 @@ class JobClient:
                 continue
             fetched = self._download(item, stem, index, len(items))
             (files if isinstance(fetched, MediaFile) else oversized).append(fetched)
-        return files, oversized
+        if failures:
+            logger.warning("%d of %d results failed: %s", len(failures), len(items) + len(failures), failures)
+        return files, oversized, failures
+
+    def _binary(self, response: requests.Response, stem: str) -> MediaFile:
+        """The answer's body is the file itself (result.kind: binary)."""
+        data = response.content
+        mime_type = sniff_mime_type(data)
+        header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if mime_type is None and header_type in ("application/json", "text/html", "text/plain"):
+            raise BadResponseError(
+                f"{self.settings.provider_label} answered {header_type} where a file was expected: "
+                f"{self._snippet(response.text)}",
+                f"{self.settings.provider_label} 返回了 {header_type}，而不是文件：{self._snippet(response.text)}",
+            )
+        cap = self.settings.result.max_bytes
+        if len(data) > cap:
+            raise ResultDownloadError(
+                f"The result is {len(data) / 1e6:.1f} MB, above the {cap / 1e6:.3g} MB cap.",
+                f"结果为 {len(data) / 1e6:.1f} MB，超过 {cap / 1e6:.3g} MB 上限。",
+            )
+        mime_type = mime_type or header_type or "application/octet-stream"
+        return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
 
     def _download(self, url: str, stem: str, index: int, total: int) -> MediaFile | OversizedResult:
         cap = self.settings.result.max_bytes
@@ -401,14 +556,20 @@ class JobClient:
         deadline: float,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
+        files: Any = None,
         retry_safe: bool = True,
     ) -> requests.Response:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
-        all_headers = {self.settings.auth_header: f"{scheme}{self._api_key}", **(headers or {})}
-        url = f"{self.base_url}{path}"
+        all_headers = {
+            self.settings.auth_header: f"{scheme}{self._api_key}",
+            **self.settings.extra_headers,
+            **(headers or {}),
+        }
+        # Status and result URLs named by the provider's own answer (submit.poll_url_field) are absolute.
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         try:
             timeout = self._timeout_for(deadline)
-            return self._session.request(method, url, headers=all_headers, json=json, timeout=timeout)
+            return self._session.request(method, url, headers=all_headers, json=json, files=files, timeout=timeout)
         except requests.Timeout as error:
             if not retry_safe and not isinstance(error, requests.ConnectTimeout):
                 raise CannotReachError(

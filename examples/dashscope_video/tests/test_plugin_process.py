@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fake_provider import FakeProvider, Scenario, sample_jpeg
+from dify_plugin import DifyPluginEnv
+from fake_provider import FakeProvider, Reply, Scenario, sample_jpeg
 from support import (
     INPUT_JPEG,
     IS_ASYNC,
@@ -348,3 +349,75 @@ def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
     assert error["error_type"] == "ToolProviderCredentialValidationError"
     assert "API key is invalid" in error["message"] and wrong_key not in error["message"]
     assert [request.kind for request in fake.requests] == ["validate", "validate"]
+
+
+# ── the model menu: a dynamic_parameter request, as Dify's API sends it through the daemon ─────────────────
+def options_request(credentials: dict[str, str], tool: str) -> dict[str, Any]:
+    """What the daemon forwards for a dynamic-select (its route /dynamic_select/fetch_parameter_options)."""
+    return {
+        "type": "dynamic_parameter",
+        "action": "fetch_parameter_options",
+        "user_id": "u",
+        "provider": PROVIDER_NAME,
+        "provider_action": tool,
+        "credentials": credentials,
+        "credential_type": "api-key",
+        "parameter": "model",
+    }
+
+
+def model_menu_tool() -> str:
+    """The first rendered job tool whose model menu is live (skips when the preset has no listing endpoint)."""
+    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
+    if not settings_for(tool).models.path:
+        pytest.skip(f"{tool}: the preset has no model listing endpoint; the model parameter is a static select")
+    return tool
+
+
+def menu_of(session: Session) -> list[tuple[str, str]]:
+    assert session.errors == []
+    (answer,) = session.messages
+    return [(option["value"], option["label"]["en_US"]) for option in answer["options"]]
+
+
+def test_the_model_menu_is_the_providers_live_list(plugin: PluginProcess) -> None:
+    tool = model_menu_tool()
+    models = settings_for(tool).models
+    new = settings_for(tool).default_model + "-2099-preview"  # in no preset
+    with FakeProvider(settings_for(tool), Scenario(models=[*models.known, new, "text-embedding-v3"])) as fake:
+        session = plugin.request(options_request(fake.credentials, tool))
+    expected = list(models.known.items()) + ([(new, new)] if models.match else [])
+    assert menu_of(session) == expected
+    assert len(fake.requests) == 1 and fake.requests[0].kind in ("validate", "models")
+
+
+@pytest.mark.parametrize("failure", ["http-500", "timeout"])
+def test_the_model_menu_falls_back_to_the_curated_list(plugin: PluginProcess, failure: str) -> None:
+    tool = model_menu_tool()
+    models = settings_for(tool).models
+    scenario = Scenario(models_replies=[Reply(500)]) if failure == "http-500" else Scenario(models_delay=30.0)
+    with FakeProvider(settings_for(tool), scenario) as fake:
+        session = plugin.request(options_request(fake.credentials, tool))
+        elapsed = time.monotonic() - session.sent_at
+    assert menu_of(session) == list(models.known.items())
+    # Within the SDK's limits: the listing's own timeout (plus start-up slack), far below the 300 s
+    # MAX_REQUEST_TIMEOUT of DifyPluginEnv and the harness's REQUEST_TIMEOUT.
+    assert elapsed < models.timeout + 2.0 < DifyPluginEnv().MAX_REQUEST_TIMEOUT
+
+
+def test_a_retired_model_fails_with_the_models_available_now(plugin: PluginProcess) -> None:
+    tool = model_menu_tool()
+    settings = settings_for(tool)
+    retired = settings.default_model
+    now = [model for model in settings.models.known if model != retired] or [retired + "-2099-preview"]
+    with FakeProvider(settings, Scenario(models=now)) as fake:
+        parameters = {}
+        if tool == "image_edit":
+            parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+        session = plugin.request(invoke_request(fake.credentials, tool, model=retired, **parameters))
+    assert session.blobs == []
+    (error,) = session.errors
+    assert error["error_type"] == "ModelUnavailableError"
+    assert f"'{retired}'" in error["message"] and f"“{retired}”" in error["message"]
+    if settings.models.match:
+        assert "Models available now: " + now[0] in error["message"]

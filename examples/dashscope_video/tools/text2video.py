@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
+from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
 from job_client.parameters import check_inputs, tool_declarations
 from tools.deliver import result_messages
+from tools.model_menu import model_check, model_options
 
 # The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
 TOOL_YAML = Path(__file__).with_suffix(".yaml")
@@ -21,5 +23,11 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 class Text2VideoTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
-        client = JobClient.from_credentials(self.runtime.credentials, load_settings(tool="text2video"))
-        yield from result_messages(self, client.generate(parameters), "video")
+        settings = load_settings(tool="text2video")
+        client = JobClient.from_credentials(self.runtime.credentials, settings)
+        with model_check(self.runtime.credentials, settings, parameters):
+            result = client.generate(parameters)
+        yield from result_messages(self, result, "video")
+
+    def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        return model_options(self.runtime.credentials, parameter, load_settings(tool="text2video"))

@@ -5,10 +5,12 @@ from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
+from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
 from job_client.parameters import check_inputs, tool_declarations
+from tools.model_menu import model_check, model_options
 
 # The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
 TOOL_YAML = Path(__file__).with_suffix(".yaml")
@@ -17,8 +19,13 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 class VideoSubmitTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
-        client = JobClient.from_credentials(self.runtime.credentials, load_settings(tool="text2video"))
-        task_id, model = client.submit_job(parameters)
+        settings = load_settings(tool="text2video")
+        client = JobClient.from_credentials(self.runtime.credentials, settings)
+        with model_check(self.runtime.credentials, settings, parameters):
+            task_id, model = client.submit_job(parameters)
         yield self.create_variable_message("task_id", task_id)
         yield self.create_json_message({"task_id": task_id, "model": model, "status": "submitted"})
         yield self.create_text_message(f"Video task {task_id} submitted; pass its id to the video query tool.")
+
+    def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        return model_options(self.runtime.credentials, parameter, load_settings(tool="text2video"))

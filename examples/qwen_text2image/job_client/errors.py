@@ -50,3 +50,7 @@ class NoResultsError(PluginError):
 
 class ResultDownloadError(PluginError):
     """A result could not be downloaded or decoded."""
+
+
+class ModelUnavailableError(PluginError):
+    """The provider does not list the chosen model (unknown or retired)."""

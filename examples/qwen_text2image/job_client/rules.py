@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 DOTTED_PATH = re.compile(r"^[A-Za-z0-9_-]+(\[[*0-9]+\])?([.][A-Za-z0-9_-]+(\[[*0-9]+\])?)*$")
 BASE_URL = re.compile(r"^https?://[^/ ?#]+(/[^ ?#]*)?$")
-RESULT_KINDS = ("url", "base64")
+RESULT_KINDS = ("url", "base64", "binary")
+BODY_FORMATS = ("json", "multipart")
 TRANSPORTS = ("data_uri", "url")
 # The inputs a tool cannot work without, besides the prompt and the model.
 REQUIRED_INPUTS = {"image_edit": ("image",)}
@@ -23,19 +24,26 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     """The first rule the settings of one tool break, or None."""
     submit, poll, result = settings.submit, settings.poll, settings.result
     statuses = (poll.success, poll.failure, poll.pending)
-    paths = [result.field, submit.task_id_field, poll.status_field, *settings.error_fields]
+    paths = [submit.task_id_field, poll.status_field, *settings.error_fields]
+    paths += [path for path in (result.field, submit.poll_url_field, submit.result_url_field) if path]
     paths += submit.body_fields.values()
-    needed = ("model", "prompt", *REQUIRED_INPUTS.get(tool, ()))
+    # A model named in the path (Replicate, fal, BFL) need not be in the body too.
+    named_in_path = "{model}" in str(submit.path)
+    needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
     checks: list[tuple[bool, str]] = [
         (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),
         (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
         (not BASE_URL.match(str(settings.base_url)), "base_url: use http(s)://host/path"),
         (not str(settings.validate_path).startswith("/"), "validate_path must start with /"),
         (not str(submit.path).startswith("/"), "submit.path must start with /"),
-        (settings.mode == "async" and "{task_id}" not in str(poll.path), "poll.path needs {task_id}"),
+        (
+            settings.mode == "async" and not submit.poll_url_field and "{task_id}" not in str(poll.path),
+            "poll.path needs {task_id}",
+        ),
         (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure empty"),
         (settings.mode == "async" and _overlap(*statuses), "a status is in two lists"),
-        (result.kind not in RESULT_KINDS, "result.kind must be url or base64"),
+        (result.kind not in RESULT_KINDS, "result.kind: url/base64/binary"),
+        (submit.body_format not in BODY_FORMATS, "body_format: json or multipart"),
     ]
     for broken, message in checks:
         if broken:

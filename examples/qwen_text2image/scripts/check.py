@@ -542,7 +542,7 @@ def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> No
     """The model and size menus: the rules the template's answers meet (includes/rules.jinja)."""
     name = str((tool.get("identity") or {}).get("name", file))
     for parameter in tool.get("parameters") or []:
-        if not isinstance(parameter, Mapping) or parameter.get("type") != "select":
+        if not isinstance(parameter, Mapping) or parameter.get("type") not in ("select", "dynamic-select"):
             continue
         options = [option for option in parameter.get("options") or [] if isinstance(option, Mapping)]
         if parameter.get("name") == "model" and any(
@@ -570,6 +570,15 @@ def check_python_source(tree: PluginTree, file: str, declaration: Mapping[str, A
         report.error(
             file, f"extra.python.source: {source} {tree.why_missing(source)}", SDK_STARTUP, "extra.python.source"
         )
+        return
+    dynamic = [
+        p.get("name")
+        for p in declaration.get("parameters") or []
+        if isinstance(p, Mapping) and p.get("type") == "dynamic-select"
+    ]
+    if dynamic and isinstance(source, str) and "def _fetch_parameter_options" not in (tree.read_text(source) or ""):
+        # Without it the SDK raises NotImplementedError and Dify shows an empty menu.
+        report.error(file, f"{dynamic[0]}: dynamic-select needs _fetch_parameter_options in {source}", PROJECT)
 
 
 # ── marketplace files: PRIVACY.md, README.md, requirements.txt, icon ────────────────────────────

@@ -31,6 +31,8 @@ import argparse
 import base64
 import collections
 import contextlib
+import email.parser
+import email.policy
 import gzip
 import json
 import re
@@ -81,7 +83,11 @@ Media = Literal["image", "video"]
 # How result files travel: plain (Content-Length), gzip (Content-Encoding), unknown_length (no Content-Length,
 # the body ends when the connection closes) or truncated (the connection closes halfway through the body).
 FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
-RequestKind = Literal["submit", "poll", "validate", "file", "input", "other"]
+RequestKind = Literal["submit", "poll", "result", "validate", "models", "file", "input", "other"]
+# Where the fake serves status and result URLs when the settings take them from the submit answer.
+STATUS_URL_PATH = "/_fake/status/"
+RESULT_URL_PATH = "/_fake/result/"
+ITEM_FAILURE_CODE = "DataInspectionFailed"
 
 
 def sample_jpeg(label: str = "", min_size: int = 0) -> bytes:
@@ -157,6 +163,12 @@ class Scenario:
     media: Media | None = None  # what the samples are (JPEG or MP4); None: guess_media(settings)
     # Jobs stay unfinished until this many were submitted (at most GATHER_TIMEOUT s): proves calls overlap.
     gather: int = 0
+    failed_items: int = 0  # the last N results of a list become {code, message} items (a partial failure)
+    # The model listing (settings.models.path; often the validate route too): the ids it lists. None: the
+    # curated models plus a chat model. Given a list, a submit naming another model is refused (HTTP 404).
+    models: list[str] | None = None
+    models_replies: list[Reply] = field(default_factory=list)  # served first, one per listing request
+    models_delay: float = 0.0  # seconds before the listing answers (a slow provider)
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,9 @@ class RecordedRequest:
     method: str
     path: str
     headers: dict[str, str]
-    body: Any  # parsed JSON, the raw text when it is not JSON, None when empty
+    # parsed JSON; a multipart form as {name: text, or {"filename", "content_type", "data"} for a file part};
+    # the raw text otherwise; None when empty
+    body: Any
     at: float  # the fake's clock (time.monotonic() unless given) when it arrived
 
 
@@ -252,6 +266,7 @@ class FakeProvider:
         self._replies = {
             "submit": collections.deque(self.scenario.submit_replies),
             "poll": collections.deque(self.scenario.poll_replies),
+            "models": collections.deque(self.scenario.models_replies),
         }
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -261,6 +276,7 @@ class FakeProvider:
         self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
         before, _, after = self.settings.poll.path.partition("{task_id}")
         self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/]+)" + re.escape(after))
+        self._models_path = self.settings.models.path.split("?")[0]
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -345,10 +361,16 @@ class FakeProvider:
         api_path = path[len(self._prefix) :]
         if method == "POST" and api_path == self.settings.submit.path:
             return "submit", api_path
+        if method == "GET" and api_path.startswith(STATUS_URL_PATH) and self.settings.submit.poll_url_field:
+            return "poll", api_path
+        if method == "GET" and api_path.startswith(RESULT_URL_PATH) and self.settings.submit.result_url_field:
+            return "result", api_path
         if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(api_path):
             return "poll", api_path
         if method == "GET" and api_path == self.settings.validate_path:
             return "validate", api_path
+        if method == "GET" and api_path == self._models_path:
+            return "models", api_path
         return "other", api_path
 
     @staticmethod
@@ -357,6 +379,8 @@ class FakeProvider:
 
     def _authorized(self, headers: dict[str, str]) -> bool:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        if self._missing_headers(headers, self.settings.extra_headers):
+            return False
         return self._header(headers, self.settings.auth_header) == f"{scheme}{self.api_key}"
 
     def _error(self, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -389,6 +413,8 @@ class FakeProvider:
             # Real APIs often echo the token they refused: the plugin must not repeat it to the user.
             sent = self._header(headers, self.settings.auth_header) or ""
             return self._error(401, f"Invalid API key or token: {sent!r}")
+        if kind in ("validate", "models") and api_path == self._models_path:
+            return self._listing()
         if kind == "validate":
             return self._json(200, {"object": "list", "data": [{"id": self.settings.default_model}]})
         scripted = self._scripted(kind)
@@ -396,9 +422,28 @@ class FakeProvider:
             return self._reply(scripted)
         if kind == "submit":
             return self._submit(headers, body)
+        if kind == "result":
+            return self._result_fetch(api_path.removeprefix(RESULT_URL_PATH))
+        if api_path.startswith(STATUS_URL_PATH):
+            return self._poll(api_path.removeprefix(STATUS_URL_PATH), headers)
         match = self._poll_pattern.fullmatch(api_path)
         assert match is not None
         return self._poll(match["task_id"], headers)
+
+    def listed_models(self) -> list[str]:
+        """The ids the listing answers with."""
+        if self.scenario.models is not None:
+            return list(self.scenario.models)
+        known = [*self.settings.models.known, self.settings.default_model]
+        return [*dict.fromkeys(known), "fake-chat-model-7b"]
+
+    def _listing(self) -> tuple[int, dict[str, str], bytes]:
+        if self.scenario.models_delay and self._stopping.wait(self.scenario.models_delay):
+            return self._error(503, "The fake provider stopped.")
+        scripted = self._scripted("models")
+        if scripted is not None:
+            return self._reply(scripted)
+        return self._json(200, {"object": "list", **results_at(self.settings.models.ids_field, self.listed_models())})
 
     def _missing_headers(self, headers: dict[str, str], wanted: dict[str, str]) -> list[str]:
         return [name for name, value in wanted.items() if self._header(headers, name) != value]
@@ -409,10 +454,24 @@ class FakeProvider:
             return self._error(400, f"Missing or wrong header(s): {', '.join(missing)}")
         if not isinstance(body, dict):
             return self._error(400, "The request body must be a JSON object.")
-        image_field = self.settings.submit.body_fields.get("image")
-        if image_field and not any(isinstance(value, str) and value for value in find_all(body, image_field)):
+        submit = self.settings.submit
+        image_field = submit.body_fields.get("image")
+        multipart = submit.body_format == "multipart"
+        if multipart != (self._header(headers, "Content-Type") or "").startswith("multipart/form-data"):
+            return self._error(400, f"The request body must be {submit.body_format}.")
+        # A multipart form is flat: its field names are the body_fields targets as written.
+        sent = ([body[image_field]] if image_field in body else []) if multipart and image_field else []
+        if not multipart and image_field:
+            sent = find_all(body, image_field)
+        if multipart and image_field and not all(isinstance(value, dict) for value in sent):
+            return self._error(400, f"The input image '{image_field}' must be a file part.")
+        if image_field and not any(value for value in sent):
             # An editing API refuses a request without its input image, as real ones do.
             return self._error(400, f"Missing input image at '{image_field}'.")
+        model = next(iter(find_all(body, self.settings.submit.body_fields.get("model", "model"))), None)
+        if self.scenario.models is not None and model not in self.scenario.models:
+            # As real APIs answer a retired or unknown model (OpenAI: 404 "The model ... does not exist").
+            return self._error(404, f"The model {model} does not exist or you do not have access to it.")
         job = self._new_job(body)
         if self.settings.mode == "sync":
             # A synchronous API holds the request open until the job is done.
@@ -422,11 +481,36 @@ class FakeProvider:
                 return self._error(504, "The fake provider stopped before the job finished.")
             if self.scenario.outcome == "failed":
                 return self._error(400, self.scenario.failure_reason)
+            if self.settings.result.kind == "binary":
+                return self._binary(job)
             return self._json(200, merge({"created": int(time.time())}, self._results(job)))
         if self.scenario.omit_task_id:
             return self._json(200, {"request_id": f"req-{job.id}"})
-        task_id = document_at(self.settings.submit.task_id_field, job.id)
-        return self._json(200, merge({"request_id": f"req-{job.id}"}, task_id))
+        answer = merge({"request_id": f"req-{job.id}"}, document_at(submit.task_id_field, job.id))
+        api_root = f"{self.origin}{self._prefix}"
+        if submit.poll_url_field:
+            answer = merge(answer, document_at(submit.poll_url_field, f"{api_root}{STATUS_URL_PATH}{job.id}"))
+        if submit.result_url_field:
+            answer = merge(answer, document_at(submit.result_url_field, f"{api_root}{RESULT_URL_PATH}{job.id}"))
+        return self._json(200, answer)
+
+    def _binary(self, job: Job) -> tuple[int, dict[str, str], bytes]:
+        """result.kind binary: the answer's body is the first result itself."""
+        if not job.images:
+            return self._error(500, "The job produced no file.")
+        data = job.images[0]
+        return 200, {"Content-Type": sniff_mime_type(data) or "application/octet-stream"}, data
+
+    def _result_fetch(self, task_id: str) -> tuple[int, dict[str, str], bytes]:
+        """The second URL of a two-step API (submit.result_url_field): the results once the job is done."""
+        job = next((job for job in self.jobs if job.id == task_id), None)
+        if job is None:
+            return self._error(404, f"Task {task_id} not found.")
+        if self.scenario.outcome != "success" or time.monotonic() < job.done_at:
+            return self._error(400, f"Task {task_id} is not finished.")
+        if self.settings.result.kind == "binary":
+            return self._binary(job)
+        return self._json(200, self._results(job))
 
     def _poll(self, task_id: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         poll = self.settings.poll
@@ -442,7 +526,10 @@ class FakeProvider:
         if self.scenario.outcome == "failed":
             failure = document_at(self.settings.error_fields[0], self.scenario.failure_reason)
             return self._json(200, merge(document_at(poll.status_field, poll.failure[0]), failure))
-        return self._json(200, merge(document_at(poll.status_field, poll.success[0]), self._results(job)))
+        done = document_at(poll.status_field, poll.success[0])
+        if self.settings.submit.result_url_field:
+            return self._json(200, done)  # the results are fetched from the result URL
+        return self._json(200, merge(done, self._results(job)))
 
     def _new_job(self, body: dict[str, Any]) -> Job:
         fields = self.settings.submit.body_fields
@@ -450,7 +537,9 @@ class FakeProvider:
         count = self.scenario.images
         if count is None:
             requested = next(iter(find_all(body, fields["n"])), 1) if "n" in fields else 1
-            count = int(requested) if isinstance(requested, int | float) else 1
+            # Multipart forms carry numbers as text.
+            numeric = isinstance(requested, int | float) or (isinstance(requested, str) and requested.isdigit())
+            count = int(requested) if numeric else 1
         if self.scenario.outcome == "empty":
             count = 0
         now = self._clock()
@@ -500,7 +589,16 @@ class FakeProvider:
         path = self.settings.result.field
         if self.media == "video" and len(values) == 1 and "[" not in path:
             return document_at(path, values[0])  # a video API names one file: {"output": {"video_url": "..."}}
-        return results_at(path, values)
+        document = results_at(path, values)
+        head, star, _ = path.rpartition("[*].")
+        failed = min(self.scenario.failed_items, len(values))
+        if star and failed:
+            # As DashScope reports a blocked image: the item holds {code, message} instead of the result.
+            items = find_all(document, f"{head}[*]")
+            for item in items[len(items) - failed :]:
+                item.clear()
+                item.update({"code": ITEM_FAILURE_CODE, "message": self.scenario.failure_reason})
+        return document
 
     def _file(self, name: str) -> tuple[int, dict[str, str], bytes]:
         data = self._files.get(name)
@@ -529,6 +627,31 @@ class FakeProvider:
         return 200, {"Content-Type": content_type}, data
 
 
+def parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body as {name: text} with file parts as {"filename", "content_type", "data"}.
+
+    Repeated names (``image[]``) collect into a list. Standard library only (the email parser).
+    """
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + raw
+    )
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        value: Any = (
+            {"filename": filename, "content_type": part.get_content_type(), "data": data}
+            if filename is not None
+            else data.decode("utf-8", "replace")
+        )
+        if name in form:
+            form[name] = [*(form[name] if isinstance(form[name], list) else [form[name]]), value]
+        else:
+            form[name] = value
+    return form
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # socketserver's backlog of 5 drops connections when many clients poll at once (they retry a second later).
@@ -542,10 +665,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
+        content_type = self.headers.get("Content-Type") or ""
+        body: Any
+        if content_type.startswith("multipart/form-data"):
+            body = parse_multipart(content_type, raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
         fake: FakeProvider = self.server.fake  # type: ignore[attr-defined]
         status, headers, payload = fake.handle(self.command, self.path.split("?")[0], dict(self.headers), body)
         headers = {"Content-Length": str(len(payload)), **headers}

@@ -5,12 +5,14 @@ from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
+from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
 from job_client.inputs import image_for_provider
 from job_client.parameters import FileLimits, check_inputs, tool_declarations
 from tools.deliver import result_messages
+from tools.model_menu import model_check, model_options
 
 # The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
 TOOL_YAML = Path(__file__).with_suffix(".yaml")
@@ -25,4 +27,9 @@ class ImageEditTool(Tool):
         # The File's URL points at Dify's own file service.
         sent_image = image_for_provider(parameters["image"].url, settings.image_input, settings.request_timeout)
         client = JobClient.from_credentials(self.runtime.credentials, settings)
-        yield from result_messages(self, client.generate({**parameters, "image": sent_image}), "image")
+        with model_check(self.runtime.credentials, settings, parameters):
+            result = client.generate({**parameters, "image": sent_image})
+        yield from result_messages(self, result, "image")
+
+    def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        return model_options(self.runtime.credentials, parameter, load_settings(tool="image_edit"))

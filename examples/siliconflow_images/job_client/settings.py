@@ -1,6 +1,26 @@
 """The provider's API described as data: ``settings.yaml`` (rendered from the Copier answers) as frozen objects.
 
 Edit settings.yaml to follow an API change; unknown keys are refused so that a typo fails loudly.
+
+Vocabulary beyond a JSON submit with a task-id status path (every key has a default that keeps older files valid):
+
+- ``submit.body_format``: ``json`` (default) or ``multipart``. Multipart sends each body field as a form part
+  under its body_fields name (no nesting); a value that is a data URI (the input image) becomes a file part.
+- ``submit.poll_url_field``: dotted path in the submit answer holding the absolute status URL (BFL
+  ``polling_url``, Replicate ``urls.get``, fal ``status_url``); used instead of ``poll.path``.
+- ``submit.result_url_field``: dotted path in the submit answer holding a URL fetched (GET, with the key) once
+  the task succeeded; the results are read from that answer (fal ``response_url``).
+- ``result.kind``: ``url`` | ``base64`` | ``binary``; binary: the final answer's body is the file itself
+  (a synchronous submit, or the result_url fetch). ``result.field`` may walk lists of objects
+  (``data[*].b64_json``, ``images[*].url``). A list item without the result but with an error
+  (``result.item_error_fields``) is reported in ``JobResult.failures`` while the other files are delivered.
+- ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
+  ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
+  API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
+- ``model_limits``: optional limits per model id, checked before any request:
+  ``model_limits: {"dall-e-3": {sizes: ["1024x1024", "1792x1024"]}, "flux-pro": {max_side: 1440}}``. ``sizes`` lists
+  the accepted ``WxH`` values (any separator), ``max_side`` caps width and height; a model not listed is not
+  checked.
 """
 
 from __future__ import annotations
@@ -27,6 +47,10 @@ class SubmitSettings:
     body_extra: dict[str, Any] = field(default_factory=dict)
     size_separator: str = "x"
     task_id_field: str = "task_id"
+    body_format: Literal["json", "multipart"] = "json"
+    # Absolute URLs the submit answer gives, where the API has no fixed status/result path.
+    poll_url_field: str = ""
+    result_url_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,8 +69,10 @@ class PollSettings:
 @dataclass(frozen=True)
 class ResultSettings:
     field: str
-    kind: Literal["url", "base64"] = "url"
+    kind: Literal["url", "base64", "binary"] = "url"
     max_bytes: int = 15_000_000
+    # Inside a list item of `field` that has no result: where the provider put that item's error.
+    item_error_fields: tuple[str, ...] = ("message", "error.message", "code")
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,33 @@ class ImageInputSettings:
     transport: Literal["data_uri", "url"] = "data_uri"
     max_bytes: int = 10_000_000
     max_side: int = 4096
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """What one model accepts; checked before any request so a wrong size costs nothing."""
+
+    sizes: tuple[str, ...] = ()
+    max_side: int = 0  # 0: no limit
+
+
+@dataclass(frozen=True)
+class ModelListSettings:
+    """The provider's model listing (GET path), and which listed models a tool can use.
+
+    ``path`` empty: no listing; the model menu is the static ``known`` list. ``match`` (regular expressions,
+    whole id) says which listed ids suit the tool; empty means ``known`` is the allow-list.
+    """
+
+    path: str = ""
+    ids_field: str = "data[*].id"
+    match: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
+    known: dict[str, str] = field(default_factory=dict)
+    checked: str = ""  # when the curated list was last compared with the provider's (scripts/models.py)
+    timeout: float = 3.0  # a form must open fast: a slower listing falls back to the curated list
+    cache_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +129,9 @@ class Settings:
     request_timeout: float = 30.0
     file_prefix: str = "image"
     image_input: ImageInputSettings = field(default_factory=ImageInputSettings)
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    model_limits: dict[str, ModelLimits] = field(default_factory=dict)
+    models: ModelListSettings = field(default_factory=ModelListSettings)
 
 
 SECTIONS: dict[str, type] = {
@@ -83,6 +139,7 @@ SECTIONS: dict[str, type] = {
     "poll": PollSettings,
     "result": ResultSettings,
     "image_input": ImageInputSettings,
+    "models": ModelListSettings,
 }
 BASE_TOOL = "text2image"
 
@@ -99,6 +156,13 @@ def _build(cls: type, data: Any, where: str) -> Any:
         nested = SECTIONS.get(name)
         if nested is not None and cls is Settings:
             value = _build(nested, value, f"{where}.{name}")
+        elif name == "model_limits" and cls is Settings:
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}.model_limits: expected a mapping of model id -> limits")
+            value = {
+                str(model): _build(ModelLimits, limits or {}, f"{where}.model_limits.{model}")
+                for model, limits in value.items()
+            }
         elif isinstance(value, list):
             value = tuple(value)
         values[name] = value

@@ -5,11 +5,13 @@ from pathlib import Path
 from typing import Any
 
 from dify_plugin import Tool
+from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from job_client import JobClient, load_settings
 from job_client.parameters import check_inputs, tool_declarations
 from tools.deliver import result_messages
+from tools.model_menu import model_check, model_options
 
 # The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
 TOOL_YAML = Path(__file__).with_suffix(".yaml")
@@ -18,7 +20,12 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 class Text2ImageTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
-        client = JobClient.from_credentials(self.runtime.credentials, load_settings())
+        settings = load_settings()
+        client = JobClient.from_credentials(self.runtime.credentials, settings)
         # Failures raise a PluginError, so Dify marks the node failed and its retry / fail branch apply.
-        result = client.generate(parameters)
+        with model_check(self.runtime.credentials, settings, parameters):
+            result = client.generate(parameters)
         yield from result_messages(self, result, "image")
+
+    def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        return model_options(self.runtime.credentials, parameter, load_settings())

@@ -1,0 +1,318 @@
+"""The settings vocabulary for APIs unlike this rendering's preset, each case against the fake over real HTTP.
+
+Strategy: every case derives its settings from this rendering's own (dataclasses.replace), switching on one
+piece of vocabulary the way a preset would (multipart bodies, binary results, status and result URLs named by
+the submit answer, results inside lists of objects, per-model size limits, auth header variants, partial
+failures, HTTP 500 on status requests), starts scripts/fake_provider.py built from those settings, and asserts
+what the fake received (the exact parts, headers and paths) and what the plugin returned (the exact bytes,
+or the exception and its message). So the cases run in every rendering, whatever its preset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Reply, Scenario
+from support import INPUT_JPEG, PROMPT, SETTINGS, quick
+
+from job_client import JobClient, JobResult
+from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
+from job_client.inputs import data_uri
+from job_client.settings import ModelLimits, Settings, load_settings
+
+MODEL = "test-model"
+
+
+def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) -> Settings:
+    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
+    base = quick(SETTINGS)
+    changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
+    return dataclasses.replace(base, default_model=MODEL, model_limits={}, extra_headers={}, **changed, **top)
+
+
+def sync_variant(**submit: Any) -> Settings:
+    fields = {"model": "model", "prompt": "prompt", "size": "size", "n": "n"}
+    return variant(
+        mode="sync",
+        sections={
+            "submit": {"path": "/images/generations", "headers": {}, "body_fields": fields, "body_extra": {}, **submit},
+            "result": {"field": "data[*].b64_json", "kind": "base64"},
+        },
+    )
+
+
+def async_variant(result_field: str = "output.results[*].url", **submit: Any) -> Settings:
+    fields = {"model": "model", "prompt": "input.prompt", "n": "parameters.n", "size": "parameters.size"}
+    return variant(
+        mode="async",
+        sections={
+            "submit": {"path": "/tasks", "headers": {}, "body_fields": fields, "task_id_field": "id", **submit},
+            "poll": {
+                "path": "/tasks/{task_id}",
+                "headers": {},
+                "status_field": "status",
+                "success": ("SUCCEEDED",),
+                "failure": ("FAILED",),
+                "pending": ("RUNNING",),
+            },
+            "result": {"field": result_field, "kind": "url"},
+        },
+    )
+
+
+def run(fake: FakeProvider, settings: Settings | None = None, **parameters: Any) -> JobResult:
+    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url)
+    return client.generate({"prompt": PROMPT, **parameters})
+
+
+@pytest.fixture
+def fakes() -> Any:
+    started: list[FakeProvider] = []
+
+    def _start(settings: Settings, **scenario: Any) -> FakeProvider:
+        # Images whatever this rendering's tools are (a video-only rendering's file prefix says "video").
+        fake = FakeProvider(settings, Scenario(**{"media": "image", **scenario})).start()
+        started.append(fake)
+        return fake
+
+    yield _start
+    for fake in started:
+        fake.stop()
+
+
+# ── multipart bodies ───────────────────────────────────────────────────────────
+def test_multipart_sends_the_input_image_as_a_file_part_and_the_rest_as_text_fields(fakes: Any) -> None:
+    settings = sync_variant(
+        body_format="multipart",
+        body_fields={"model": "model", "prompt": "prompt", "image": "image", "n": "n"},
+    )
+    fake = fakes(settings)
+    result = run(fake, image=data_uri(INPUT_JPEG, "image/jpeg"), n=2.0)
+    (submit,) = fake.requests_of("submit")
+    content_type = next(value for key, value in submit.headers.items() if key.lower() == "content-type")
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert submit.body["image"] == {"filename": "image.jpg", "content_type": "image/jpeg", "data": INPUT_JPEG}
+    assert submit.body["prompt"] == PROMPT
+    assert submit.body["model"] == MODEL
+    assert submit.body["n"] == "2"  # a Dify float sent as the integer's text
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_a_multipart_api_refuses_a_json_request(fakes: Any) -> None:
+    """The fake enforces the body format, so a client that ignored body_format would fail the case above."""
+    fake = fakes(sync_variant(body_format="multipart"))
+    json_settings = dataclasses.replace(
+        fake.settings, submit=dataclasses.replace(fake.settings.submit, body_format="json")
+    )
+    with pytest.raises(ProviderHttpError, match="must be multipart"):
+        run(fake, json_settings)
+
+
+# ── binary results ─────────────────────────────────────────────────────────────
+def test_a_binary_answer_is_the_file_itself(fakes: Any) -> None:
+    settings = dataclasses.replace(
+        sync_variant(), result=dataclasses.replace(sync_variant().result, field="", kind="binary")
+    )
+    fake = fakes(settings)
+    result = run(fake)
+    (job,) = fake.jobs
+    assert [(media.data, media.mime_type) for media in result.files] == [(job.images[0], "image/jpeg")]
+
+
+def test_binary_results_of_an_async_api_without_a_result_url_are_refused_before_any_request(fakes: Any) -> None:
+    base = async_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, kind="binary")))
+    with pytest.raises(PluginError, match="result_url_field"):
+        run(fake)
+    assert fake.requests == []
+
+
+# ── status and result URLs from the submit answer ──────────────────────────────
+def test_status_url_from_the_submit_answer_with_an_x_key_header(fakes: Any) -> None:
+    """BFL: submit answers {id, polling_url}; the status is asked there, with `x-key: <key>` and no scheme."""
+    settings = dataclasses.replace(
+        async_variant(result_field="result.sample", poll_url_field="polling_url"),
+        auth_header="x-key",
+        auth_scheme="",
+    )
+    settings = dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path=""))
+    fake = fakes(settings)
+    result = run(fake)
+    polls = fake.requests_of("poll")
+    assert polls and all(request.path.endswith(f"{STATUS_URL_PATH}{fake.jobs[0].id}") for request in polls)
+    assert all(request.headers.get("x-key") == fake.api_key for request in fake.requests_of("poll"))
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_result_url_fetched_after_success_with_a_key_scheme(fakes: Any) -> None:
+    """fal: status_url says COMPLETED, then response_url holds {images: [{url}]}; `Authorization: Key <key>`."""
+    settings = dataclasses.replace(
+        async_variant(result_field="images[*].url", poll_url_field="status_url", result_url_field="response_url"),
+        auth_scheme="Key",
+    )
+    fake = fakes(settings)
+    result = run(fake, n=2)
+    (fetch,) = fake.requests_of("result")
+    assert fetch.headers.get("Authorization") == f"Key {fake.api_key}"
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert len(result.files) == 2
+
+
+def test_result_url_answering_the_file_itself(fakes: Any) -> None:
+    base = async_variant(result_field="", poll_url_field="status_url", result_url_field="response_url")
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, kind="binary")))
+    result = run(fake)
+    assert [media.data for media in result.files] == fake.jobs[0].images[:1]
+
+
+# ── results inside lists of objects ────────────────────────────────────────────
+@pytest.mark.parametrize(("field", "kind"), [("data[*].b64_json", "base64"), ("images[*].url", "url")])
+def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> None:
+    base = sync_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, field=field, kind=kind)))
+    result = run(fake, n=3)
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert len(set(fake.jobs[0].images)) == 3
+
+
+# ── per-model size limits ──────────────────────────────────────────────────────
+def test_a_size_the_model_does_not_list_is_refused_before_any_request(fakes: Any) -> None:
+    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(sizes=("1024x1024", "1536x1024"))})
+    fake = fakes(settings)
+    with pytest.raises(PluginError) as caught:
+        run(fake, size="2048x2048")
+    assert "allowed sizes: 1024x1024, 1536x1024" in caught.value.english
+    assert "可用尺寸：1024x1024, 1536x1024" in caught.value.chinese
+    assert fake.requests == []
+    assert run(fake, size="1536*1024").files  # any separator; the listed size passes
+
+
+def test_a_side_above_max_side_is_refused_and_other_models_are_not_checked(fakes: Any) -> None:
+    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(max_side=1440)})
+    fake = fakes(settings)
+    with pytest.raises(PluginError, match="at most 1440 pixels"):
+        run(fake, size="1024x2048")
+    assert fake.requests == []
+    assert run(fake, size="1440x1024").files
+    assert run(fake, model="another-model", size="4096x4096").files
+
+
+# ── auth header variants and constant headers ──────────────────────────────────
+@pytest.mark.parametrize(
+    ("auth_header", "auth_scheme", "expected"),
+    [
+        ("Authorization", "Bearer", "Bearer {key}"),
+        ("Authorization", "Key", "Key {key}"),
+        ("x-key", "", "{key}"),
+        ("api-key", "", "{key}"),
+    ],
+)
+def test_auth_header_variants_and_extra_headers(fakes: Any, auth_header: str, auth_scheme: str, expected: str) -> None:
+    settings = dataclasses.replace(
+        sync_variant(), auth_header=auth_header, auth_scheme=auth_scheme, extra_headers={"Prefer": "wait"}
+    )
+    fake = fakes(settings)
+    run(fake)
+    (submit,) = fake.requests_of("submit")
+    sent = {key.lower(): value for key, value in submit.headers.items()}
+    assert sent[auth_header.lower()] == expected.format(key=fake.api_key)
+    assert sent["prefer"] == "wait"
+    without = dataclasses.replace(settings, extra_headers={})
+    with pytest.raises(InvalidApiKeyError):  # the fake insists on the constant header
+        run(fake, without)
+
+
+# ── partial failures ───────────────────────────────────────────────────────────
+def test_a_result_list_with_a_failed_item_delivers_the_rest_and_names_the_failure(fakes: Any) -> None:
+    fake = fakes(async_variant(), failed_items=1, failure_reason="Output image blocked by moderation.")
+    result = run(fake, n=3)
+    assert [media.data for media in result.files] == fake.jobs[0].images[:2]
+    assert result.failures == [f"{ITEM_FAILURE_CODE}: Output image blocked by moderation."]
+
+
+def test_a_result_list_where_every_item_failed_raises_the_providers_message(fakes: Any) -> None:
+    fake = fakes(async_variant(), failed_items=2, failure_reason="Output image blocked by moderation.")
+    with pytest.raises(TaskFailedError, match="Output image blocked by moderation"):
+        run(fake, n=2)
+
+
+# ── HTTP 500 ───────────────────────────────────────────────────────────────────
+class VirtualClock:
+    """Sleeping advances the clock at once; every sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
+    fake = fakes(async_variant(), poll_replies=[Reply(500), Reply(500)])
+    clock = VirtualClock()
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    result = client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("poll")) == 3
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_http_500_on_status_requests_gives_up_after_a_bounded_number(fakes: Any) -> None:
+    fake = fakes(async_variant(), poll_replies=[Reply(500)] * 20)
+    clock = VirtualClock()
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    with pytest.raises(ProviderHttpError, match="HTTP 500"):
+        client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("poll")) == 6  # MAX_TRANSIENT_POLL_FAILURES + the one that gave up
+
+
+def test_http_500_on_a_submit_is_never_retried(fakes: Any) -> None:
+    fake = fakes(async_variant(), submit_replies=[Reply(500)])
+    with pytest.raises(ProviderHttpError, match="HTTP 500"):
+        run(fake)
+    assert len(fake.requests_of("submit")) == 1
+
+
+def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(fakes: Any) -> None:
+    """Only items that carry an error count as failures; a wrong result.field still says "no result"."""
+    fake = fakes(sync_variant())  # serves data[*].b64_json
+    wrong = dataclasses.replace(fake.settings, result=dataclasses.replace(fake.settings.result, field="data[*].url"))
+    with pytest.raises(NoResultsError, match="no result at 'data\\[\\*\\].url'"):
+        run(fake, wrong)
+
+
+def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
+    settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
+    fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    assert task == f"{fake.base_url}{STATUS_URL_PATH}{fake.jobs[0].id}"
+    progress = client.check_task(task)
+    assert progress.result is not None
+    assert [media.data for media in progress.result.files] == fake.jobs[0].images
+
+
+def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
+    text = (
+        "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
+        "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
+        "model_limits: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
+        "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r}\n"
+        "result: {field: '', kind: binary}\n"
+    )
+    (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path / "settings.yaml")
+    assert settings.model_limits == {"m": ModelLimits(sizes=("1024x1024",)), "n": ModelLimits(max_side=1440)}
+    assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
+    (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
+    with pytest.raises(ValueError, match="model_limits.n: unknown key"):
+        load_settings(tmp_path / "settings.yaml")
+    (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
+    with pytest.raises(ValueError, match="body_format"):
+        load_settings(tmp_path / "settings.yaml")
