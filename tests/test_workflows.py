@@ -184,7 +184,7 @@ def test_release_steps_check_the_tag_and_publish_the_packaged_files(
     assert unsigned.returncode == 0, unsigned.stderr
     assert "::notice::DIFY_PLUGIN_SIGNING_KEY is not set" in unsigned.stdout
     verify = [PYTHON, "scripts/sign.py", "verify", outputs["package"]]
-    keygen = run([PYTHON, "scripts/sign.py", "keygen", str(tmp_path / "release")], cwd=plugin)
+    keygen = run([PYTHON, "scripts/sign.py", "keygen", str(tmp_path / "release"), "--bits", "2048"], cwd=plugin)
     assert keygen.returncode == 0, keygen.stderr
     assert run([*verify, "--pubkey", str(tmp_path / "release.public.pem")], cwd=plugin).returncode == 1
 
