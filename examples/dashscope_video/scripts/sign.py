@@ -1,6 +1,6 @@
 """Sign and verify .difypkg packages in the format of the Dify plugin daemon (`dify signature ...`).
 
-    python scripts/sign.py keygen PREFIX                  # PREFIX.private.pem + PREFIX.public.pem
+    python scripts/sign.py keygen PREFIX [--bits 4096]    # PREFIX.private.pem + PREFIX.public.pem
     python scripts/sign.py sign PKG --key PRIVATE.pem [-o OUT] [--category community]
     python scripts/sign.py verify PKG --pubkey PUBLIC.pem [--pubkey OTHER.pem ...]
 
@@ -49,7 +49,8 @@ from difypkg import write_zip
 VERIFICATION_FILE = ".verification.dify.json"  # daemon pkg/plugin_packager/consts/verification.go
 CATEGORIES = ("community", "partner", "langgenius")  # daemon decoder/entities.go
 DEFAULT_CATEGORY = "community"  # `dify signature sign` defaults to langgenius; a third-party plugin is not that
-KEY_BITS = 4096
+KEY_BITS = 4096  # what `dify signature generate` makes; the daemon verifies any RSA size
+KEY_SIZES = (2048, 3072, 4096)
 PUBLIC_EXPONENT = 65537
 PRIVATE_PEM_TYPE = "RSA PRIVATE KEY"
 PUBLIC_PEM_TYPE = "RSA PUBLIC KEY"
@@ -69,14 +70,14 @@ class Verified:
 # ── keys ─────────────────────────────────────────────────────────────────────────────────────────
 
 
-def generate_key_pair(prefix: Path | str) -> tuple[Path, Path]:
+def generate_key_pair(prefix: Path | str, bits: int = KEY_BITS) -> tuple[Path, Path]:
     """Write PREFIX.private.pem and PREFIX.public.pem like `dify signature generate -f PREFIX`."""
     private_path = Path(f"{prefix}.private.pem")
     public_path = Path(f"{prefix}.public.pem")
     for path in (private_path, public_path):
         if path.exists():  # overwriting a key would orphan every package signed with it
             raise SignatureError(f"{path} already exists; choose another PREFIX or remove it first")
-    key = rsa.generate_private_key(public_exponent=PUBLIC_EXPONENT, key_size=KEY_BITS)
+    key = rsa.generate_private_key(public_exponent=PUBLIC_EXPONENT, key_size=bits)
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
@@ -276,6 +277,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="write PREFIX.private.pem and PREFIX.public.pem (RSA 4096)")
     keygen.add_argument("prefix", help="path prefix of the two key files")
+    keygen.add_argument("--bits", type=int, choices=KEY_SIZES, default=KEY_BITS, help="key size (default %(default)s)")
     sign = commands.add_parser("sign", help="sign a package (default output: PKG.signed.difypkg)")
     sign.add_argument("package", type=Path)
     sign.add_argument("--key", "-p", type=Path, required=True, help="PREFIX.private.pem")
@@ -291,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
         if arguments.command == "keygen":
-            private_path, public_path = generate_key_pair(arguments.prefix)
+            private_path, public_path = generate_key_pair(arguments.prefix, arguments.bits)
             print(f"private key: {private_path} (keep it secret: never commit or package it)")
             print(f"public key: {public_path} (give it to the Dify daemon that installs your packages)")
             return 0

@@ -8,8 +8,6 @@ The ``job`` fixture runs a test once per job tool this rendering has (text2image
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,6 @@ from fake_provider import FakeProvider, Scenario
 from support import (
     JOB_KIND_PARAMS,
     JOB_TOOLS,
-    PLUGIN_ROOT,
     RENDERED_TOOLS,
     SETTINGS,
     JobKind,
@@ -39,29 +36,6 @@ from job_client.settings import Settings
 
 # What the glue's load_settings(tool=...) returns instead of settings.yaml: (path, tool) -> Settings.
 UseSettings = Callable[..., None]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def key_pairs_in_background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, Any]]]:
-    """Two RSA-4096 key pairs for tests/test_sign.py, made by `scripts/sign.py keygen` in child processes that
-    start with the session: a key costs 0.5-2 s of CPU, which then overlaps the suite's waiting on fakes."""
-    folder = tmp_path_factory.mktemp("keys")
-    processes = {
-        name: (
-            folder / name,
-            subprocess.Popen(
-                [sys.executable, "scripts/sign.py", "keygen", str(folder / name)],
-                cwd=PLUGIN_ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-        )
-        for name in ("mine", "other")
-    }
-    yield processes
-    for _, process in processes.values():
-        process.communicate(timeout=120)  # reaped even when test_sign.py did not run
 
 
 @pytest.fixture(scope="session")
