@@ -150,7 +150,7 @@ INPUT_JPEG = sample_jpeg("an input image uploaded to Dify")
 
 
 def dify_file(url: str, data: bytes, filename: str = "input.jpg", mime_type: str | None = "image/jpeg") -> dict:
-    """A file parameter exactly as the daemon sends it (dify-sdk notes §4); Tool.invoke turns it into a File."""
+    """A file parameter as the daemon sends it; Tool.invoke turns it into a File (dify_plugin 0.10, interfaces/tool)."""
     file: dict[str, Any] = {
         "dify_model_identity": "__dify__file__",
         "url": url,

@@ -1,11 +1,11 @@
 """The Dify glue: the text-to-image tool's messages and the provider's credential check, with the real SDK.
 
-Strategy: build the tool as the SDK does (``Text2ImageTool.from_credentials``, dify-sdk notes §4) with the fake
-provider's URL as the base_url credential, iterate ``tool.invoke(...)`` and assert the exact messages Dify would
-store: one blob per image (bytes identical to what the fake served, mime type and file name in meta), a JSON
-summary and at most one text line; failures must raise (so Dify marks the node failed) with the client's message.
-Polling is sped up by pointing the glue at quick settings (the quick_glue fixture). The text-to-image cases skip
-themselves in renderings without that tool; the credential check runs in every rendering (the other tools' glue
+Strategy: build the tool as the SDK does (``Tool.from_credentials`` in dify_plugin 0.10, interfaces/tool/tool.py)
+with the fake provider's URL as the base_url credential, iterate ``tool.invoke(...)`` and assert the exact messages
+Dify would store: one blob per image (bytes identical to what the fake served, mime type and file name in meta), a
+JSON summary and at most one text line; failures must raise (so Dify marks the node failed) with the client's
+message. Polling is sped up by pointing the glue at quick settings (the quick_glue fixture). The text-to-image cases
+skip themselves in renderings without that tool; the credential check runs in every rendering (the other tools' glue
 is tested in test_image_edit.py and test_video_tools.py).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.errors.tool import ToolProviderCredentialValidationError
-from fake_provider import FakeProvider, sample_jpeg
+from fake_provider import FakeProvider, Scenario, sample_jpeg
 from support import (
     IS_ASYNC,
     SETTINGS,
@@ -157,3 +157,19 @@ def test_base_url_credential_with_a_trailing_slash_works(start_fake: StartFake) 
     fake = start_fake()
     messages = invoke(fake, credentials={**fake.credentials, "base_url": fake.base_url + "/ "})
     assert of_type(messages, MessageType.BLOB)[0].message.blob == fake.jobs[0].images[0]
+
+
+@requires_text2image
+@requires_tool_parameter("n")
+def test_a_partial_result_is_delivered_and_its_failed_item_named(start_fake: StartFake) -> None:
+    if "[*]." not in SETTINGS.result.field:
+        pytest.skip(f"results at '{SETTINGS.result.field}' are plain values: an item cannot carry an error")
+    fake = start_fake(Scenario(failed_items=1, failure_reason="Output image blocked by moderation."))
+    messages = invoke(fake, n=2.0)
+    blobs = of_type(messages, MessageType.BLOB)
+    assert [blob.message.blob for blob in blobs] == fake.jobs[0].images[:1]
+    (summary,) = of_type(messages, MessageType.JSON)
+    (failure,) = summary.message.json_object["failures"]
+    assert "Output image blocked by moderation." in failure
+    (text,) = of_type(messages, MessageType.TEXT)
+    assert "1 more failed: " in text.message.text and "blocked by moderation" in text.message.text

@@ -1,16 +1,16 @@
 """The rendered plugin run the way Dify's plugin daemon runs it: ``python -m main`` over stdin/stdout.
 
-Strategy: one plugin process for the module (start-up costs about a second), started with INSTALL_METHOD=local
-in its own process group. Each test writes one request line (dify-sdk notes §3.2) whose base_url credential
-points at a fresh fake provider, then reads stdout events (JSON objects separated by blank lines) until the
-session's ``end``, reassembling ``blob_chunk`` messages by id and sequence as Dify's API does. The plugin never
-exits on stdin EOF, so the fixture kills its process group. The plugin reads its own settings.yaml (no quick
-polling here), so each async job costs the real first poll delay; what a test expects of that schedule is
-derived from the loaded settings (support.scheduled_polls), and no test compares the wall clock with a number
-(the plugin's real speed, alone and under load, is measured in the template repository's benchmarks/load.py).
-Every rendered tool gets one run over the protocol: text2image, image_edit with a file parameter dict as the
-daemon sends it, one-shot text2video, and video_submit then video_query; tools this rendering lacks are skipped
-with the reason.
+Strategy: one plugin process for the module (start-up costs about a second), started with INSTALL_METHOD=local in
+its own process group. Each test writes one request line (the stdio format of dify_plugin 0.10,
+core/server/stdio/request_reader.py) whose base_url credential points at a fresh fake provider, then reads stdout
+events (JSON objects separated by blank lines) until the session's ``end``, reassembling ``blob_chunk`` messages by
+id and sequence as Dify's API does. The plugin never exits on stdin EOF, so the fixture kills its process group. The
+plugin reads its own settings.yaml (no quick polling here), so each async job costs the real first poll delay; what
+a test expects of that schedule is derived from the loaded settings (support.scheduled_polls), and no test compares
+the wall clock with a number (the plugin's real speed, alone and under load, is measured in the template
+repository's benchmarks/load.py). Every rendered tool gets one run over the protocol: text2image, image_edit with a
+file parameter dict as the daemon sends it, one-shot text2video, and video_submit then video_query; tools this
+rendering lacks are skipped with the reason.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ def result_messages(tool: ToolLike, result: JobResult, noun: str) -> Iterator[To
                 for m in result.files
             ],
             "links": [link.url for link in result.oversized],
+            "failures": result.failures,
             "elapsed_seconds": round(result.elapsed, 2),
         }
     )
@@ -33,4 +34,7 @@ def result_messages(tool: ToolLike, result: JobResult, noun: str) -> Iterator[To
     summary += f" with {result.model}." if result.model else "."
     if result.oversized:
         summary += " " + " ".join(link.reason for link in result.oversized)
+    if result.failures:
+        # A partial result: say how many items the provider failed, and why, instead of dropping them silently.
+        summary += f" {len(result.failures)} more failed: " + "; ".join(result.failures)
     yield tool.create_text_message(summary)

@@ -1,15 +1,25 @@
 """Per-provider contract drivers; the harness runs every (driver, tool, scenario) in these tables.
 
-DRIVERS: today's presets, checked against their rendered plugins. PROPOSED: providers the lead will add as
-preset files; each driver carries SUGGESTED_PRESET (settings.yaml vocabulary) and is checked by running a
-rendering whose settings.yaml is replaced by it.
+DRIVERS: one per preset file (presets/<name>.yml) with a contract, checked against its rendered plugin.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from contracts.providers import bfl, dashscope, fal, modelscope, openai_compatible, replicate, volcengine_ark, zhipu
+from contracts.providers import (
+    bfl,
+    dashscope,
+    fal,
+    modelscope,
+    openai_compatible,
+    replicate,
+    siliconflow,
+    volcengine_ark,
+    zhipu,
+)
 
-DRIVERS: dict[str, ModuleType] = {driver.PRESET: driver for driver in (modelscope, dashscope, openai_compatible)}
-PROPOSED: dict[str, ModuleType] = {driver.PRESET: driver for driver in (volcengine_ark, zhipu, replicate, fal, bfl)}
+DRIVERS: dict[str, ModuleType] = {
+    driver.PRESET: driver
+    for driver in (modelscope, dashscope, openai_compatible, siliconflow, volcengine_ark, zhipu, replicate, fal, bfl)
+}

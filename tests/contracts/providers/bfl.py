@@ -1,11 +1,11 @@
 """Black Forest Labs (FLUX API): no official Python client, so the "official" side replays the documented calls.
 
 Golden requests after the BFL quick start (https://docs.bfl.ai/quick_start/generating_images), as summarised in
-/work/shared/reference/peers-and-apis.md §3.8 (marked there as third-party; verify on the BFL docs before
+the project research notes (peers-and-apis.md §3.8) (marked there as third-party; verify on the BFL docs before
 shipping): ``POST https://api.bfl.ai/v1/{model}`` with ``x-key: <key>`` (no scheme), JSON ``{prompt, width,
 height, seed}`` -> ``{id, polling_url}``; ``GET {polling_url}`` with ``x-key`` until ``status`` is ``Ready``
 (``result.sample``: a signed URL) or one of ``Error``, ``Request Moderated``, ``Content Moderated``, ``Task not
-found``. SUGGESTED_PRESET is that API in settings.yaml vocabulary; BFL takes width and height as two integers,
+found``. The preset (presets/bfl.yml) must send the same; BFL takes width and height as two integers,
 which the WxH ``size`` parameter does not split yet, so size is left out.
 """
 
@@ -28,34 +28,6 @@ POLL_HEADERS = ("x-key",)
 MODEL = "flux-pro-1.1"
 TASK = "a3b1c2d4-contract"
 POLL = "/v1/get_result"
-SUGGESTED_PRESET: dict[str, Any] = {
-    "provider_label": "Black Forest Labs",
-    "mode": "async",
-    "base_url": "https://api.bfl.ai/v1",
-    "auth_header": "x-key",
-    "auth_scheme": "",
-    "api_key_prefix": "",
-    "validate_path": "/credits",  # unverified
-    "default_model": MODEL,
-    "error_fields": ["detail", "result.error", "message"],
-    "submit": {
-        "path": "/{model}",
-        "body_fields": {"prompt": "prompt", "seed": "seed"},
-        "body_extra": {},
-        "task_id_field": "id",
-        "poll_url_field": "polling_url",
-    },
-    "poll": {
-        "path": "",
-        "status_field": "status",
-        "success": ["Ready"],
-        "failure": ["Error", "Request Moderated", "Content Moderated", "Task not found"],
-        "pending": ["Pending"],
-        "interval": 2,
-        "first_delay": 1.5,
-    },
-    "result": {"field": "result.sample", "kind": "url"},
-}
 
 
 def base_path(tool: str) -> str:

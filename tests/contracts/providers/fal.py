@@ -4,7 +4,7 @@ Captured with the client against the recorder (its queue host patched to the rec
 ``POST {queue}/{model}`` with ``Authorization: Key <key>``, JSON arguments -> ``{request_id, status_url,
 response_url, cancel_url}``; ``GET {status_url}`` (202 ``IN_QUEUE``/``IN_PROGRESS``, then 200 ``COMPLETED``);
 then ``GET {response_url}`` -> the model's output ``{images: [{url, width, height, content_type}], seed, ...}``.
-SUGGESTED_PRESET is that API in settings.yaml vocabulary (for the lead). fal's ``image_size`` is an enum or a
+ The preset (presets/fal.yml) must send the same. fal's ``image_size`` is an enum or a
 {width, height} object, which the vocabulary's WxH ``size`` does not express yet: it is left out.
 """
 
@@ -24,35 +24,6 @@ SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ("authorization",)
 MODEL = "fal-ai/flux/dev"
 REQUEST = "/fal-ai/flux/requests/764cabcf-b745-4b3e-ae38-1200304cf45b"
-SUGGESTED_PRESET: dict[str, Any] = {
-    "provider_label": "fal.ai",
-    "mode": "async",
-    "base_url": "https://queue.fal.run",
-    "auth_header": "Authorization",
-    "auth_scheme": "Key",
-    "api_key_prefix": "",
-    "validate_path": "/",  # unverified: fal has no documented cheap key check on the queue host
-    "default_model": MODEL,
-    "error_fields": ["detail[0].msg", "detail", "error.message", "message"],
-    "submit": {
-        "path": "/{model}",
-        "body_fields": {"prompt": "prompt", "seed": "seed", "n": "num_images"},
-        "body_extra": {},
-        "task_id_field": "request_id",
-        "poll_url_field": "status_url",
-        "result_url_field": "response_url",
-    },
-    "poll": {
-        "path": "",
-        "status_field": "status",
-        "success": ["COMPLETED"],
-        "failure": ["FAILED", "CANCELED"],
-        "pending": ["IN_QUEUE", "IN_PROGRESS"],
-        "interval": 2,
-        "first_delay": 1,
-    },
-    "result": {"field": "images[*].url", "kind": "url"},
-}
 
 
 def base_path(tool: str) -> str:

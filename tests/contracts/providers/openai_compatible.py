@@ -27,19 +27,6 @@ PATHS = {"text2image": "/v1/images/generations", "image_edit": "/v1/images/edits
 KNOWN_MODELS = frozenset(get_args(ImageModel))
 
 
-# What the openai_compatible preset's image_edit section should say (the lead's preset data; today it posts JSON
-# to /images/generations with a ModelScope model). tests/contracts checks these values pass the contract.
-PROPOSED_EDIT: dict[str, Any] = {
-    "default_model": "gpt-image-1",
-    "submit": {
-        "path": "/images/edits",
-        "body_format": "multipart",
-        "body_fields": {"model": "model", "prompt": "prompt", "image": "image", "n": "n"},
-        "body_extra": {},
-    },
-}
-
-
 def base_path(tool: str) -> str:
     return "/v1"  # the preset's base URL is https://api.openai.com/v1
 

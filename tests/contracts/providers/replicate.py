@@ -5,7 +5,7 @@ Captured with the client against the recorder: ``POST {base}/models/{owner}/{nam
 <token>``; answer a Prediction ``{id, status, urls: {get, cancel, web}, output, error}``; while ``status`` is
 ``starting``/``processing`` the client GETs the prediction (``urls.get``) until ``succeeded`` (``output``: a URL
 or a list of URLs) or ``failed``/``canceled`` (``error``: text; the client raises ModelError).
-SUGGESTED_PRESET is that API in settings.yaml vocabulary (for the lead).
+ The preset (presets/replicate.yml) must send the same.
 """
 
 from __future__ import annotations
@@ -26,35 +26,6 @@ MODEL = "black-forest-labs/flux-schnell"
 SUBMIT = f"/v1/models/{MODEL}/predictions"
 PREDICTION = "/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"
 NSFW = "NSFW content detected. Try running it again, or try a different prompt."
-SUGGESTED_PRESET: dict[str, Any] = {
-    "provider_label": "Replicate",
-    "mode": "async",
-    "base_url": "https://api.replicate.com/v1",
-    "auth_header": "Authorization",
-    "auth_scheme": "Bearer",
-    "api_key_prefix": "r8_",
-    "validate_path": "/account",
-    "default_model": MODEL,
-    "error_fields": ["error", "detail", "title"],
-    "submit": {
-        "path": "/models/{model}/predictions",  # the model is named in the path, not in the body
-        "headers": {"Prefer": "wait"},
-        "body_fields": {"prompt": "input.prompt", "seed": "input.seed", "n": "input.num_outputs"},
-        "body_extra": {},
-        "task_id_field": "id",
-        "poll_url_field": "urls.get",
-    },
-    "poll": {
-        "path": "",
-        "status_field": "status",
-        "success": ["succeeded"],
-        "failure": ["failed", "canceled"],
-        "pending": ["starting", "processing"],
-        "interval": 2,
-        "first_delay": 1,
-    },
-    "result": {"field": "output", "kind": "url"},
-}
 
 
 def base_path(tool: str) -> str:

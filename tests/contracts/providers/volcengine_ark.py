@@ -3,7 +3,7 @@
 Captured with the SDK against the recorder: ``POST {base}/images/generations`` (base ``.../api/v3``), JSON,
 ``Authorization: Bearer <key>``; the SDK writes every optional field, unset ones as null. Answer (the SDK's
 ImagesResponse): ``{model, created, data: [{url, size}], usage}``; failure ``{"error": {code, message, param,
-type}}`` raised as ArkBadRequestError. SUGGESTED_PRESET is that API in settings.yaml vocabulary (for the lead).
+type}}`` raised as ArkBadRequestError. The preset (presets/volcengine_ark.yml) must send the same.
 """
 
 from __future__ import annotations
@@ -21,23 +21,6 @@ API_KEY = "ark-contract-0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
 PATH = "/api/v3/images/generations"
-SUGGESTED_PRESET: dict[str, Any] = {
-    "provider_label": "Volcengine Ark",
-    "mode": "sync",
-    "base_url": "https://ark.cn-beijing.volces.com/api/v3",
-    "auth_header": "Authorization",
-    "auth_scheme": "Bearer",
-    "api_key_prefix": "",
-    "validate_path": "/models",  # unverified: check on a real key before shipping
-    "default_model": "doubao-seedream-4-0-250828",
-    "error_fields": ["error.message", "message"],
-    "submit": {
-        "path": "/images/generations",
-        "body_fields": {"model": "model", "prompt": "prompt", "size": "size", "seed": "seed"},
-        "body_extra": {"response_format": "url", "watermark": False},
-    },
-    "result": {"field": "data[*].url", "kind": "url"},
-}
 
 
 def base_path(tool: str) -> str:

@@ -3,7 +3,7 @@
 Captured with the SDK against the recorder: ``POST {base}/images/generations`` (base ``.../api/paas/v4``),
 JSON ``{prompt, model, size}``, ``Authorization: Bearer <key>`` (the key as given; no JWT with zai-sdk).
 Answer (the SDK's ImagesResponded): ``{created, data: [{url}]}``; failure ``{"error": {code, message}}`` raised
-as APIRequestFailedError. SUGGESTED_PRESET is that API in settings.yaml vocabulary (for the lead).
+as APIRequestFailedError. The preset (presets/zhipu.yml) must send the same.
 """
 
 from __future__ import annotations
@@ -22,23 +22,6 @@ API_KEY = "0123456789abcdef.contractSecret"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
 PATH = "/api/paas/v4/images/generations"
-SUGGESTED_PRESET: dict[str, Any] = {
-    "provider_label": "Zhipu AI",
-    "mode": "sync",
-    "base_url": "https://open.bigmodel.cn/api/paas/v4",
-    "auth_header": "Authorization",
-    "auth_scheme": "Bearer",
-    "api_key_prefix": "",
-    "validate_path": "/models",  # unverified: check on a real key before shipping
-    "default_model": "cogview-4-250304",
-    "error_fields": ["error.message", "message"],
-    "submit": {
-        "path": "/images/generations",
-        "body_fields": {"model": "model", "prompt": "prompt", "size": "size"},
-        "body_extra": {},
-    },
-    "result": {"field": "data[*].url", "kind": "url"},
-}
 
 
 def base_path(tool: str) -> str:
