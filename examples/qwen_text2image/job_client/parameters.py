@@ -228,7 +228,8 @@ def _select(parameter: Parameter, value: Any) -> str:
         text = value.strip()
     else:
         text = _format_number(value)  # a duration of 5.0 is the option "5"
-    if text is not None and parameter.options is None:
+    # A dynamic select's options are the provider's live list; the YAML's static ones are only its fallback.
+    if text is not None and (parameter.options is None or parameter.type == "dynamic-select"):
         return text
     if text is not None:
         for option in parameter.options or ():

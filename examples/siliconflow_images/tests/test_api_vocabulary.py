@@ -303,7 +303,9 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
         "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
         "model_limits: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
-        "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r}\n"
+        "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
+        "  body_fields: {model: model, prompt: prompt}}\n"
+        "poll: {success: [Ready], failure: [Error]}\n"
         "result: {field: '', kind: binary}\n"
     )
     (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")

@@ -86,8 +86,8 @@ def _number_cases(tool: str, parameter: dict[str, Any]) -> list[Case]:
 
 def _select_cases(tool: str, parameter: dict[str, Any]) -> list[Case]:
     name, options = parameter["name"], [str(option["value"]) for option in parameter.get("options") or []]
-    if not options:
-        return []  # a dynamic select: its options come from the provider at run time
+    if not options or parameter["type"] == "dynamic-select":
+        return []  # a dynamic select: its options come from the provider at run time (the YAML's are a fallback)
     cases = [Case(tool, name, f"option-{option}", option, option) for option in options]
     for why, value in (("unknown", "abc"), ("huge-size", "99999x99999"), ("list", [options[0]]), ("number", 2.5)):
         if value not in options:
@@ -281,7 +281,8 @@ def test_the_cases_cover_every_declared_limit() -> None:
         refused = {case.name for case in cases_of(tool) if case.sent is REFUSED}
         for parameter in TOOL_YAMLS[tool].get("parameters", []):
             limited = parameter.get("required") or parameter["type"] in ("number", "file")
-            limited = limited or parameter.get("options") or parameter.get("max") is not None
+            live = parameter["type"] == "dynamic-select"  # any listed model goes; the provider's list decides
+            limited = limited or (parameter.get("options") and not live) or parameter.get("max") is not None
             if limited:
                 assert parameter["name"] in refused, f"{tool}: no refused case for {parameter['name']}"
     assert any(case.sent is not REFUSED for case in ALL_CASES)
@@ -324,6 +325,8 @@ SIZE = Parameter("size", "select", options=("1024x1024", "1280x720"))
 SECONDS = Parameter("seconds", "select", options=("5", "10"))
 TEXT = Parameter("text", "string", required=True, max=10)
 PICKED = Parameter("picked", "dynamic-select")
+# The rendered form of a live model menu: the curated ids are the YAML's fallback options, not a limit.
+LIVE = Parameter("model", "dynamic-select", options=("curated-1", "curated-2"))
 
 
 @pytest.mark.parametrize(
@@ -341,6 +344,7 @@ PICKED = Parameter("picked", "dynamic-select")
         (SECONDS, 5, "5"),
         (TEXT, "0123456789", "0123456789"),
         (PICKED, "any-model-the-provider-lists", "any-model-the-provider-lists"),
+        (LIVE, "a-model-in-no-preset", "a-model-in-no-preset"),
     ],
 )
 def test_accepted_values_come_back_typed(parameter: Parameter, value: Any, checked: Any) -> None:
