@@ -238,3 +238,15 @@ def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, t
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("0 error(s)"), result.stdout
+
+
+@pytest.mark.slow  # one rendering and one try-run per preset, about 5 s each
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_try_runs_against_its_fake(tmp_path: Path, preset: str) -> None:
+    """`scripts/try.py --fake` makes the call Dify would make, through the plugin's own glue, for every preset."""
+    tool = next(iter(load(ROOT / "presets" / f"{preset}.yml")["tools"]))
+    plugin = render(tmp_path / "plugin", api_preset=preset, tools=[tool])
+    result = run([PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tool, "--out", "out"], cwd=plugin)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    written = [path for path in (plugin / "out").rglob("*") if path.is_file()]
+    assert written and all(path.stat().st_size > 0 for path in written), result.stdout

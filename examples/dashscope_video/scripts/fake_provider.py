@@ -276,6 +276,8 @@ class FakeProvider:
         self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
         before, _, after = self.settings.poll.path.partition("{task_id}")
         self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/]+)" + re.escape(after))
+        # A model named in the path (Replicate, fal, BFL): any model id, slashes included.
+        self._submit_pattern = re.compile(re.escape(self.settings.submit.path).replace(re.escape("{model}"), ".+"))
         self._models_path = self.settings.models.path.split("?")[0]
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -359,7 +361,7 @@ class FakeProvider:
         if not path.startswith(self._prefix):
             return "other", path
         api_path = path[len(self._prefix) :]
-        if method == "POST" and api_path == self.settings.submit.path:
+        if method == "POST" and self._submit_pattern.fullmatch(api_path):
             return "submit", api_path
         if method == "GET" and api_path.startswith(STATUS_URL_PATH) and self.settings.submit.poll_url_field:
             return "poll", api_path

@@ -253,6 +253,26 @@ def check_refused(fake: FakeProvider, case: Case) -> None:
     assert fake.credentials["api_key"] not in str(error)
 
 
+def with_a_model_for_the_size(settings: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with a model that takes their size, where settings.yaml limits sizes per model."""
+    size = parameters.get("size")
+    if size is None or "model" in parameters or not settings.model_limits:
+        return parameters
+    width, height = (int(side) for side in re.split(r"\D+", str(size).strip())[:2])
+
+    def takes(limits: Any) -> bool:
+        if limits is None:
+            return True
+        if limits.sizes and f"{width}x{height}" not in limits.sizes:
+            return False
+        return not limits.max_side or max(width, height) <= limits.max_side
+
+    if takes(settings.model_limits.get(settings.default_model)):
+        return parameters
+    model = next(name for name, limits in settings.model_limits.items() if takes(limits))
+    return {**parameters, "model": model}
+
+
 @pytest.mark.parametrize("run", ACCEPTED_RUNS)
 def test_boundary_and_option_values_are_accepted_and_sent(
     fakes: Callable[[str], FakeProvider], run: list[Case]
@@ -260,7 +280,7 @@ def test_boundary_and_option_values_are_accepted_and_sent(
     tool = run[0].tool
     fake = fakes(tool)
     before = len(fake.requests_of("submit"))
-    invoke(fake, tool, {case.name: case.value for case in run})
+    invoke(fake, tool, with_a_model_for_the_size(fake.settings, {case.name: case.value for case in run}))
     (submit,) = fake.requests_of("submit")[before:]
     for case in run:
         field = fake.settings.submit.body_fields.get(case.name)
