@@ -8,10 +8,12 @@ with a reason instead of silently passing.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import importlib
 import inspect
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -268,3 +270,18 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def json_view(body: Any) -> Any:
+    """A recorded request body as the JSON an API would get: a multipart form's file part as the data URI the
+    client made it from, and its numeric text parts as numbers (a form carries everything as text)."""
+    if not isinstance(body, dict):
+        return body
+    view: dict[str, Any] = {}
+    for name, value in body.items():
+        if isinstance(value, dict) and {"content_type", "data"} <= set(value):
+            value = f"data:{value['content_type']};base64," + base64.b64encode(value["data"]).decode("ascii")
+        elif isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+            value = int(value)
+        view[name] = value
+    return view

@@ -70,14 +70,19 @@ def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFa
     url = fake.base_url + SETTINGS.submit.path
     auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
     body: dict[str, Any] = {"prompt": "x"}
-    if "image" in SETTINGS.submit.body_fields:  # the settings of an editing tool: its input image is required
-        put(body, SETTINGS.submit.body_fields["image"], data_uri(sample_jpeg("input"), "image/jpeg"))
-    assert requests.post(url, json=body, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
+    files = None
+    image_field = SETTINGS.submit.body_fields.get("image")
+    if image_field and SETTINGS.submit.body_format == "multipart":  # an edit API taking a file part
+        files = {image_field: ("image.jpg", sample_jpeg("input"), "image/jpeg")}
+    elif image_field:  # the settings of an editing tool: its input image is required
+        put(body, image_field, data_uri(sample_jpeg("input"), "image/jpeg"))
+    sent = {"data": body, "files": files} if files else {"json": body}
+    assert requests.post(url, **sent, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
     if SETTINGS.submit.headers:
-        refused = requests.post(url, json=body, headers=auth, timeout=5)
+        refused = requests.post(url, **sent, headers=auth, timeout=5)
         assert refused.status_code == 400
         assert next(iter(SETTINGS.submit.headers)) in str(find_first(refused.json(), SETTINGS.error_fields))
-    accepted = requests.post(url, json=body, headers={**auth, **SETTINGS.submit.headers}, timeout=5)
+    accepted = requests.post(url, **sent, headers={**auth, **SETTINGS.submit.headers}, timeout=5)
     assert accepted.status_code == 200 and len(fake.jobs) == 1
 
 
@@ -151,9 +156,16 @@ def test_an_edit_request_without_its_image_is_refused(start_fake: StartFake) -> 
     auth = {settings.auth_header: f"{settings.auth_scheme} {fake.api_key}".strip()}
     url = fake.base_url + settings.submit.path
     body = document_at(settings.submit.body_fields["prompt"], "x")
-    refused = requests.post(url, json=body, headers={**auth, **settings.submit.headers}, timeout=5)
+    image_field = settings.submit.body_fields["image"]
+    multipart = settings.submit.body_format == "multipart"  # an edit API taking the image as a file part
+    # requests writes a multipart form when given files (an empty text part forces one without the image).
+    without = {"data": body, "files": {"mask": ("", b"")}} if multipart else {"json": body}
+    refused = requests.post(url, **without, headers={**auth, **settings.submit.headers}, timeout=5)
     assert refused.status_code == 400
-    assert settings.submit.body_fields["image"] in str(find_first(refused.json(), settings.error_fields))
-    with_image = merge(body, document_at(settings.submit.body_fields["image"], "data:image/jpeg;base64,AAAA"))
-    accepted = requests.post(url, json=with_image, headers={**auth, **settings.submit.headers}, timeout=5)
+    assert image_field in str(find_first(refused.json(), settings.error_fields))
+    if multipart:
+        with_image = {"data": body, "files": {image_field: ("in.jpg", sample_jpeg("input"), "image/jpeg")}}
+    else:
+        with_image = {"json": merge(body, document_at(image_field, "data:image/jpeg;base64,AAAA"))}
+    accepted = requests.post(url, **with_image, headers={**auth, **settings.submit.headers}, timeout=5)
     assert accepted.status_code == 200 and len(fake.jobs) == 1

@@ -65,10 +65,20 @@ def invoke(fake: FakeProvider, **parameters: Any) -> list[ToolInvokeMessage]:
     return list(tool.invoke(tool_parameters("image_edit", **parameters)))
 
 
+SETTINGS_EDIT_MULTIPART = settings_for("image_edit").submit.body_format == "multipart"
+
+
 def sent_image(fake: FakeProvider) -> str:
-    """The value of the image field of the one submit request the fake received."""
+    """The image field of the one submit request the fake received, as a data URI or the URL sent.
+
+    A multipart API (settings.yaml ``body_format: multipart``) gets the image as a file part: the same bytes and
+    type, written back here as the data URI the client made it from.
+    """
     (submit,) = fake.requests_of("submit")
-    (value,) = find_all(submit.body, fake.settings.submit.body_fields["image"])
+    field = fake.settings.submit.body_fields["image"]
+    (value,) = [submit.body[field]] if fake.settings.submit.body_format == "multipart" else find_all(submit.body, field)
+    if isinstance(value, dict):
+        return f"data:{value['content_type']};base64," + base64.b64encode(value["data"]).decode("ascii")
     return value
 
 
@@ -127,6 +137,8 @@ def test_input_goes_inline_as_a_data_uri_of_the_served_bytes(start_edit: Any) ->
 
 
 def test_url_transport_sends_the_dify_file_url_unchanged(start_edit: Any) -> None:
+    if SETTINGS_EDIT_MULTIPART:
+        pytest.skip("this API takes the input image as a file part of a multipart form, never as a URL")
     fake = start_edit(transport="url")
     url = fake.add_file("cat.jpg", INPUT_JPEG) + "?timestamp=1&sign=abc"  # Dify's signed file URLs
     messages = invoke(fake, image=dify_file(url, INPUT_JPEG))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fake_provider import FakeProvider, Reply
-from support import PROMPT, JobKind, StartFake, VirtualClock, closed_port_url, scheduled_polls
+from support import PROMPT, JobKind, StartFake, VirtualClock, closed_port_url, json_view, scheduled_polls
 
 from job_client import JobClient, JobResult
 from job_client.errors import (
@@ -108,13 +108,13 @@ def test_requests_follow_the_settings_and_the_key_goes_only_to_the_api(start_fak
     run_job(fake, job, size=f"{width}x{height}")
     fields = settings.submit.body_fields
     (submit,) = fake.requests_of("submit")
-    assert find_all(submit.body, fields["prompt"]) == [PROMPT]
+    assert find_all(json_view(submit.body), fields["prompt"]) == [PROMPT]
     if "model" in fields:
-        assert find_all(submit.body, fields["model"]) == [settings.default_model]
+        assert find_all(json_view(submit.body), fields["model"]) == [settings.default_model]
     if "size" in fields:
-        assert find_all(submit.body, fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
+        assert find_all(json_view(submit.body), fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
     for path, value in settings.submit.body_extra.items():
-        assert find_all(submit.body, path) == [value]
+        assert find_all(json_view(submit.body), path) == [value]
     for name, value in settings.submit.headers.items():
         assert header(submit.headers, name) == value
     api_requests = fake.requests_of("submit") + fake.requests_of("poll")
@@ -136,7 +136,7 @@ def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFak
     fake = start_fake()
     result = run_job(fake, job, n=2.0)  # Dify sends numbers as floats
     (job_served,) = fake.jobs
-    (sent_n,) = find_all(job_served.body, job.settings.submit.body_fields["n"])
+    (sent_n,) = find_all(json_view(job_served.body), job.settings.submit.body_fields["n"])
     assert sent_n == 2 and isinstance(sent_n, int)
     assert [media.data for media in result.files] == job_served.images
     assert job_served.images[0] != job_served.images[1]

@@ -45,6 +45,7 @@ from support import (
     URL_RESULTS,
     dify_file,
     has_tool,
+    json_view,
     requires_tool,
     scheduled_polls,
     settings_for,
@@ -263,7 +264,7 @@ def test_image_edit_with_a_file_parameter_returns_the_edited_image(plugin: Plugi
     assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].startswith(settings.file_prefix + "-")
     assert stream_types(session) == ["json", "text"]
     expected = data_uri(INPUT_JPEG, "image/jpeg") if settings.image_input.transport == "data_uri" else url
-    assert find_all(job.body, settings.submit.body_fields["image"]) == [expected]
+    assert find_all(json_view(job.body), settings.submit.body_fields["image"]) == [expected]
 
 
 @requires_tool("text2video")

@@ -37,7 +37,14 @@ def sync_variant(**submit: Any) -> Settings:
     return variant(
         mode="sync",
         sections={
-            "submit": {"path": "/images/generations", "headers": {}, "body_fields": fields, "body_extra": {}, **submit},
+            "submit": {
+                "path": "/images/generations",
+                "headers": {},
+                "body_fields": fields,
+                "body_extra": {},
+                "body_format": "json",  # whatever this rendering's first tool sends (OpenAI edits: multipart)
+                **submit,
+            },
             "result": {"field": "data[*].b64_json", "kind": "base64"},
         },
     )
@@ -48,7 +55,14 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
     return variant(
         mode="async",
         sections={
-            "submit": {"path": "/tasks", "headers": {}, "body_fields": fields, "task_id_field": "id", **submit},
+            "submit": {
+                "path": "/tasks",
+                "headers": {},
+                "body_fields": fields,
+                "body_format": "json",
+                "task_id_field": "id",
+                **submit,
+            },
             "poll": {
                 "path": "/tasks/{task_id}",
                 "headers": {},
