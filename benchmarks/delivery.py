@@ -60,7 +60,7 @@ def plugin_way(request: dict[str, Any]) -> Deliver:
     client = JobClient(load_settings(), request["api_key"], request["base_url"])
 
     def deliver(payload: Any, task_id: str) -> tuple[list[ToolInvokeMessage], float]:
-        files, oversized = client._collect_results(payload, task_id)
+        files, oversized, _failures = client._collect_results(payload, task_id)
         if oversized:
             raise RuntimeError(f"the client returned a link instead of the file: {oversized[0].reason}")
         return [blob_message(f.data, {"mime_type": f.mime_type, "filename": f.filename}) for f in files], 0.0

@@ -51,8 +51,9 @@ def answer_every_prompt(destination: Path, first_keys: str) -> tuple[list[str], 
 @pytest.mark.slow  # about 25 s: Copier renders every question's default as it goes
 def test_the_custom_preset_renders_when_every_default_is_accepted(tmp_path: Path) -> None:
     destination = tmp_path / "custom_plugin"
-    # The menu lists the presets by name with custom last; the default (modelscope) is second.
-    asked, tail = answer_every_prompt(destination, DOWN * 3)
+    # The menu lists the presets by file name with custom last, starting on the default (modelscope).
+    names = sorted(path.stem for path in (ROOT / "presets").glob("*.yml") if path.stem != "custom") + ["custom"]
+    asked, tail = answer_every_prompt(destination, DOWN * (names.index("custom") - names.index("modelscope")))
     assert (destination / "manifest.yaml").is_file(), f"nothing was written; asked {asked}; last output {tail!r}"
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["api_preset"] == "custom" and answers["advanced"] is True
