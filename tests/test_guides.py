@@ -61,7 +61,7 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "guides@example.com",
 }
 # Made by running a plugin or the main job; ignored when deciding whether two trees are the same.
-RUN_ARTIFACTS = {".git", ".venv", "dist", "try-output", "__pycache__", ".pytest_cache", ".ruff_cache", ".env"}
+RUN_ARTIFACTS = {".git", ".venv", ".tools", "dist", "try-output", "__pycache__", ".pytest_cache", ".ruff_cache", ".env"}
 SLOW_TIMEOUT = 1800  # seconds; dev/main.sh renders, tests, checks and packages every example
 
 

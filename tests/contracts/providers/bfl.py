@@ -1,12 +1,11 @@
 """Black Forest Labs (FLUX API): no official Python client, so the "official" side replays the documented calls.
 
-Golden requests after the BFL quick start (https://docs.bfl.ai/quick_start/generating_images), as summarised in
-the project research notes (peers-and-apis.md §3.8) (marked there as third-party; verify on the BFL docs before
-shipping): ``POST https://api.bfl.ai/v1/{model}`` with ``x-key: <key>`` (no scheme), JSON ``{prompt, width,
-height, seed}`` -> ``{id, polling_url}``; ``GET {polling_url}`` with ``x-key`` until ``status`` is ``Ready``
-(``result.sample``: a signed URL) or one of ``Error``, ``Request Moderated``, ``Content Moderated``, ``Task not
-found``. The preset (presets/bfl.yml) must send the same; BFL takes width and height as two integers,
-which the WxH ``size`` parameter does not split yet, so size is left out.
+Golden requests after the BFL quick start (https://docs.bfl.ai/quick_start/generating_images), read through
+third-party summaries, not first hand: ``POST https://api.bfl.ai/v1/{model}`` with ``x-key: <key>`` (no scheme),
+JSON ``{prompt, width, height, seed}`` -> ``{id, polling_url}``; ``GET {polling_url}`` with ``x-key`` until
+``status`` is ``Ready`` (``result.sample``: a signed URL) or one of ``Error``, ``Request Moderated``, ``Content
+Moderated``, ``Task not found``. The preset (presets/bfl.yml) must send the same; BFL takes width and height as two
+integers, which the WxH ``size`` parameter does not split yet, so size is left out.
 """
 
 from __future__ import annotations

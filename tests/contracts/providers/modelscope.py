@@ -1,7 +1,7 @@
 """ModelScope API-Inference: no official client, so the "official" side replays the documented requests.
 
 Golden fixtures follow the API-Inference documentation, https://www.modelscope.cn/docs/model-service/API-Inference/intro
-(its Python sample, also quoted in the project research notes, peers-and-apis.md §3.1): submit
+(its Python sample): submit
 ``POST {base}/v1/images/generations`` with ``Authorization: Bearer <token>``, ``Content-Type: application/json``
 and ``X-ModelScope-Async-Mode: true``, body ``{"model", "prompt"}`` (plus the documented optional fields, and
 ``image_url`` for edit models); the answer holds ``task_id``. Then ``GET {base}/v1/tasks/{task_id}`` with

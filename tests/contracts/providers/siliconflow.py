@@ -1,11 +1,10 @@
 """SiliconFlow Images API: no official Python client of its own, so the "official" side replays the documented call.
 
-Golden request after the API reference, https://docs.siliconflow.cn/cn/api-reference/images/images-generations
-(also summarised in the project research notes, peers-and-apis.md §3.3): ``POST {base}/images/generations`` with
-``Authorization: Bearer <key>``, JSON ``{model, prompt, negative_prompt, image_size: "WxH", batch_size, seed,
-num_inference_steps, guidance_scale}``, synchronous; the answer is ``{"images": [{"url"}], "timings", "seed"}``
-(URLs valid for an hour), a failure ``{"code", "message", "data"}``. The preset (presets/siliconflow.yml) must
-send the same.
+Golden request after the API reference, https://docs.siliconflow.cn/cn/api-reference/images/images-generations:
+``POST {base}/images/generations`` with ``Authorization: Bearer <key>``, JSON ``{model, prompt, negative_prompt,
+image_size: "WxH", batch_size, seed, num_inference_steps, guidance_scale}``, synchronous; the answer is ``{"images":
+[{"url"}], "timings", "seed"}`` (URLs valid for an hour), a failure ``{"code", "message", "data"}``. The preset
+(presets/siliconflow.yml) must send the same.
 """
 
 from __future__ import annotations
