@@ -11,7 +11,6 @@ integers, which the WxH ``size`` parameter does not split yet, so size is left o
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import requests
 
@@ -24,6 +23,7 @@ CLIENT = "golden requests from https://docs.bfl.ai/quick_start/generating_images
 API_KEY = "bfl-contract-0123456789"
 SUBMIT_HEADERS = ("x-key",)
 POLL_HEADERS = ("x-key",)
+SCENARIOS = ("success", "task_failed")  # what the scripted answers cover, for every tool
 MODEL = "flux-pro-1.1"
 TASK = "a3b1c2d4-contract"
 POLL = "/v1/get_result"
@@ -35,18 +35,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model=MODEL, seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "task_failed")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

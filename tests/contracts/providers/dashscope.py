@@ -10,7 +10,6 @@ follow the DashScope async-task documentation: an HTTP error ``{code, message, r
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import dashscope
 from dashscope import ImageSynthesis, VideoSynthesis
@@ -61,10 +60,6 @@ def sdk_only(tool: str) -> dict[str, str]:
             "input.function": "SDK constant for this class",
         }
     return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

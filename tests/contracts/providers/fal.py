@@ -11,7 +11,6 @@ then ``GET {response_url}`` -> the model's output ``{images: [{url, width, heigh
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
 
 from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
@@ -22,6 +21,7 @@ CLIENT = f"fal-client {version('fal-client')}"
 API_KEY = "3f9c0d5e-contract:0123456789abcdef"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ("authorization",)
+SCENARIOS = ("success",)  # what the scripted answers cover, for every tool
 MODEL = "fal-ai/flux/dev"
 REQUEST = "/fal-ai/flux/requests/764cabcf-b745-4b3e-ae38-1200304cf45b"
 
@@ -32,18 +32,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model=MODEL, n=1, seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success",)
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

@@ -26,6 +26,7 @@ CLIENT = "golden requests from https://www.modelscope.cn/docs/model-service/API-
 API_KEY = "ms-contract-0123456789"
 SUBMIT_HEADERS = ("authorization", "x-modelscope-async-mode")
 POLL_HEADERS = ("authorization", "x-modelscope-task-type")
+SCENARIOS = ("success", "task_failed")  # what the scripted answers cover, for every tool
 TASK = "4c0b6f0e-contract-task"
 
 
@@ -37,18 +38,6 @@ def call(tool: str) -> Call:
     if tool == "image_edit":
         return Call(model="Qwen/Qwen-Image-Edit", prompt="Make the sky purple", seed=7, image=png("modelscope input"))
     return Call(model="Qwen/Qwen-Image", negative_prompt="blurry", size="1328x1328", n=1, seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "task_failed")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

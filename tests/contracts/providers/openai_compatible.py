@@ -8,10 +8,8 @@ code}}`` that the SDK turns into ``BadRequestError``.
 from __future__ import annotations
 
 import base64
-from typing import Any, get_args
 
 import openai
-from openai.types.image_model import ImageModel
 
 from contracts.harness import Call, Expected, Official, png
 from contracts.recorder import Answer, Recorder
@@ -22,9 +20,8 @@ CLIENT = f"openai {openai.__version__}"
 API_KEY = "sk-contract-0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
+SCENARIOS = ("success", "http_error")  # what the scripted answers cover, for every tool
 PATHS = {"text2image": "/v1/images/generations", "image_edit": "/v1/images/edits"}
-# The models the SDK knows (its ImageModel type); the preset's default edit model must be one of them.
-KNOWN_MODELS = frozenset(get_args(ImageModel))
 
 
 def base_path(tool: str) -> str:
@@ -35,30 +32,6 @@ def call(tool: str) -> Call:
     if tool == "image_edit":
         return Call(model="gpt-image-1", prompt="Make the sky purple", n=1, image=png("openai input"))
     return Call(model="gpt-image-1", size="1024x1024", n=2)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "http_error")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    """Why today's preset data cannot pass this contract (None once the lead's preset data is fixed)."""
-    if tool != "image_edit":
-        return None
-    edit = (settings.get("tools") or {}).get("image_edit") or {}
-    submit = {**settings.get("submit", {}), **edit.get("submit", {})}
-    problems = []
-    if submit.get("path") != "/images/edits":
-        problems.append(f"tools.image_edit.submit.path is {submit.get('path')!r}, OpenAI edits at '/images/edits'")
-    if submit.get("body_format", "json") != "multipart":
-        problems.append("tools.image_edit.submit.body_format must be 'multipart' (OpenAI takes a file part)")
-    if edit.get("default_model") not in KNOWN_MODELS:
-        problems.append(f"tools.image_edit.default_model {edit.get('default_model')!r} is no OpenAI image model")
-    return "; ".join(problems) or None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

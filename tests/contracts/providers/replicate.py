@@ -22,6 +22,7 @@ CLIENT = f"replicate {version('replicate')}"
 API_KEY = "r8_contract0123456789"
 SUBMIT_HEADERS = ("authorization", "prefer")
 POLL_HEADERS = ("authorization",)
+SCENARIOS = ("success", "task_failed")  # what the scripted answers cover, for every tool
 MODEL = "black-forest-labs/flux-schnell"
 SUBMIT = f"/v1/models/{MODEL}/predictions"
 PREDICTION = "/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"
@@ -34,18 +35,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model=MODEL, n=2, seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "task_failed")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def _prediction(status: str, **fields: Any) -> dict[str, Any]:

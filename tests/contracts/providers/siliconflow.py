@@ -22,6 +22,7 @@ CLIENT = "golden requests from https://docs.siliconflow.cn/cn/api-reference/imag
 API_KEY = "sk-contract0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
+SCENARIOS = ("success", "http_error")  # what the scripted answers cover, for every tool
 PATH = "/v1/images/generations"
 
 
@@ -31,18 +32,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model="Kwai-Kolors/Kolors", negative_prompt="blurry", size="1024x1024", n=2, seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "http_error")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

@@ -9,7 +9,6 @@ type}}`` raised as ArkBadRequestError. The preset (presets/volcengine_ark.yml) m
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
 
 from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
@@ -20,6 +19,7 @@ CLIENT = f"volcengine-ark-runtime {version('volcengine-ark-runtime')}"
 API_KEY = "ark-contract-0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
+SCENARIOS = ("success", "http_error")  # what the scripted answers cover, for every tool
 PATH = "/api/v3/images/generations"
 
 
@@ -29,18 +29,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model="doubao-seedream-4-0-250828", size="2048x2048", seed=7)
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "http_error")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:

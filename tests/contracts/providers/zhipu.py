@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
-from typing import Any
 
 from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
@@ -21,6 +20,7 @@ CLIENT = f"zai-sdk {version('zai-sdk')}"
 API_KEY = "0123456789abcdef.contractSecret"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
+SCENARIOS = ("success", "http_error")  # what the scripted answers cover, for every tool
 PATH = "/api/paas/v4/images/generations"
 
 
@@ -30,18 +30,6 @@ def base_path(tool: str) -> str:
 
 def call(tool: str) -> Call:
     return Call(model="cogview-4-250304", size="1024x1024")
-
-
-def scenarios(tool: str) -> tuple[str, ...]:
-    return ("success", "http_error")
-
-
-def sdk_only(tool: str) -> dict[str, str]:
-    return {}
-
-
-def known_gap(tool: str, settings: dict[str, Any]) -> str | None:
-    return None
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
