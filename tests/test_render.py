@@ -5,8 +5,9 @@ Copier's API from the working tree. Every rendering is checked statically (YAML 
 names and files line up, odd text survives byte for byte, the answers file is clean) and then loaded the way
 Dify does, by the plugin's own `scripts/check.py`: the SDK's models and start-up path (manifest -> provider
 -> tools -> source files -> assets), no silently ignored key, plus the daemon's and marketplace's rules.
-Apart from the matrix, every tool combination is rendered with every preset and loaded the same way (or, for
-text2video with a preset that has no video API, refused before anything is written).
+Apart from the matrix, every preset is rendered with all the tools it offers, loaded the same way and try-run
+against its fake; every tool combination is rendered with one preset (a tool's files do not depend on the
+preset); a tool a preset lacks is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -217,20 +218,15 @@ def test_sdk_loads_the_plugin_and_all_rules_pass(rendering: tuple[Path, dict]) -
 
 PRESETS = sorted(path.stem for path in (ROOT / "presets").glob("*.yml"))
 TOOL_COMBINATIONS = [list(chosen) for size in (1, 2, 3) for chosen in itertools.combinations(TOOL_FILES, size)]
+ALL_TOOLS_PRESET = "dashscope"  # a real preset that offers every tool
 
 
-@pytest.mark.parametrize("tools", TOOL_COMBINATIONS, ids="+".join)
-@pytest.mark.parametrize("preset", PRESETS)
-def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, tools: list[str]) -> None:
-    """Each tool combination x preset loads through the SDK, or is refused naming the tool the preset lacks."""
-    offered = load(ROOT / "presets" / f"{preset}.yml")["tools"]
-    missing = [tool for tool in tools if tool not in offered]
-    if missing:
-        with pytest.raises(ValueError, match=f"no {missing[0]} in the {preset} preset"):
-            render(tmp_path / "plugin", api_preset=preset, tools=tools)
-        assert not (tmp_path / "plugin").exists()
-        return
-    plugin = render(tmp_path / "plugin", api_preset=preset, tools=tools)
+def offered_tools(preset: str) -> list[str]:
+    return [tool for tool in TOOL_FILES if tool in load(ROOT / "presets" / f"{preset}.yml")["tools"]]
+
+
+def assert_loads_with_tools(plugin: Path, tools: list[str]) -> None:
+    """The provider lists exactly the chosen tools' files, and the SDK loads the plugin with no error."""
     manifest = load(plugin / "manifest.yaml")
     provider = load(plugin / manifest["plugins"]["tools"][0])
     expected = [f"tools/{name}.yaml" for tool in tools for name in TOOL_FILES[tool]]
@@ -240,13 +236,29 @@ def test_every_tool_combination_with_every_preset(tmp_path: Path, preset: str, t
     assert result.stdout.startswith("0 error(s)"), result.stdout
 
 
-@pytest.mark.slow  # one rendering and one try-run per preset, about 5 s each
 @pytest.mark.parametrize("preset", PRESETS)
-def test_every_preset_try_runs_against_its_fake(tmp_path: Path, preset: str) -> None:
-    """`scripts/try.py --fake` makes the call Dify would make, through the plugin's own glue, for every preset."""
-    tool = next(iter(load(ROOT / "presets" / f"{preset}.yml")["tools"]))
-    plugin = render(tmp_path / "plugin", api_preset=preset, tools=[tool])
-    result = run([PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tool, "--out", "out"], cwd=plugin)
+def test_every_preset_renders_all_its_tools_and_try_runs_against_its_fake(tmp_path: Path, preset: str) -> None:
+    """Each preset with every tool it offers loads through the SDK, and `scripts/try.py --fake` makes the call
+    Dify would make, through the plugin's own glue, for its first tool."""
+    tools = offered_tools(preset)
+    plugin = render(tmp_path / "plugin", api_preset=preset, tools=tools)
+    assert_loads_with_tools(plugin, tools)
+    command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tools[0], "--out", "out"]
+    result = run(command, cwd=plugin)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     written = [path for path in (plugin / "out").rglob("*") if path.is_file()]
     assert written and all(path.stat().st_size > 0 for path in written), result.stdout
+
+
+@pytest.mark.parametrize("tools", TOOL_COMBINATIONS, ids="+".join)
+def test_every_tool_combination_renders_and_loads(tmp_path: Path, tools: list[str]) -> None:
+    """Which files a tool brings does not depend on the preset: every combination, with one preset."""
+    assert_loads_with_tools(render(tmp_path / "plugin", api_preset=ALL_TOOLS_PRESET, tools=tools), tools)
+
+
+@pytest.mark.parametrize("preset", [preset for preset in PRESETS if offered_tools(preset) != list(TOOL_FILES)])
+def test_a_tool_the_preset_lacks_is_refused_before_anything_is_written(tmp_path: Path, preset: str) -> None:
+    missing = next(tool for tool in TOOL_FILES if tool not in offered_tools(preset))
+    with pytest.raises(ValueError, match=f"no {missing} in the {preset} preset"):
+        render(tmp_path / "plugin", api_preset=preset, tools=[*offered_tools(preset), missing])
+    assert not (tmp_path / "plugin").exists()
