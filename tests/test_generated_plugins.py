@@ -1,15 +1,16 @@
-"""Every kind of rendering passes its own offline suite: fake provider, Dify glue and the daemon's stdio protocol.
+"""Renderings unlike the examples pass their own offline suite: fake provider, Dify glue and the daemon's protocol.
 
-Strategy: render the template from the working tree with a preset's answers, then run ``python -m pytest -q``
-inside the rendering, the command its README gives users. The rendered suite reads its own settings and tools
-and skips what cannot apply (a tool that was not chosen, no task in a synchronous API, no URL for base64
-results), so the same tests must pass for asynchronous URL results (ModelScope, with image editing), nested
-bodies and paths with all three tools (DashScope), video only (DashScope), synchronous base64 (OpenAI, text to
-image and edit only) and synchronous URLs with few tool parameters (SiliconFlow's answers). The JUnit report
-proves that each chosen tool's tests really ran and no other tool's did (their modules are not rendered). Its
-output is shown when it fails. How long a rendered suite takes is a timing, so it is measured in benchmarks/
-(run.py, section 3), not asserted here. A last test edits a rendering's poll settings the way a user would and
-runs its timing tests: they derive what they expect from settings.yaml, so they still pass.
+Strategy (napari's pattern): render the template from the working tree, then run ``python -m pytest -q`` inside
+the rendering, the command its README gives users. The examples' suites already run in the main job
+(``dev/main.sh``, run by tests/test_guides.py): ModelScope asynchronous URLs with image editing, SiliconFlow
+synchronous URLs, DashScope video only. The default rendering's suite runs there too (the README's quick start).
+So this test adds only the shapes they lack: nested bodies and paths with all three tools (DashScope), synchronous
+base64 with multipart image editing and no text-to-image tool (OpenAI), and a rendering with one tool parameter.
+The rendered suite reads its own settings and tools and skips what cannot apply, and the JUnit report proves that
+each chosen tool's tests really ran and no other tool's did (their modules are not rendered). Its output is shown
+when it fails. How long a rendered suite takes is a timing, measured in benchmarks/, not asserted here. A last
+test edits a rendering's poll settings the way a user would and runs its timing tests: they derive what they
+expect from settings.yaml, so they still pass.
 """
 
 from __future__ import annotations
@@ -33,12 +34,7 @@ def siliconflow_answers() -> dict[str, Any]:
 
 
 RENDERINGS = {
-    "modelscope-async-urls": {},
-    "modelscope-async-urls-edit": {"tools": ["text2image", "image_edit"]},
-    "dashscope-async-nested": {"api_preset": "dashscope"},
     "dashscope-all-tools": {"api_preset": "dashscope", "tools": ["text2image", "image_edit", "text2video"]},
-    "dashscope-video-only": {"api_preset": "dashscope", "tools": ["text2video"]},
-    "openai-sync-base64": {"api_preset": "openai_compatible"},
     "openai-sync-base64-edit-only": {"api_preset": "openai_compatible", "tools": ["image_edit"]},
     "siliconflow-sync-urls-one-parameter": siliconflow_answers(),
 }
