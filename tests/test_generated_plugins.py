@@ -4,8 +4,8 @@ Strategy (napari's pattern): render the template from the working tree, then run
 the rendering, the command its README gives users. The examples' suites already run in the main job
 (``dev/main.sh``, run by tests/test_guides.py): ModelScope asynchronous URLs with image editing, SiliconFlow
 synchronous URLs, DashScope video only. The default rendering's suite runs there too (the README's quick start).
-So this test adds only the shapes they lack: nested bodies and paths with all three tools (DashScope), synchronous
-base64 with multipart image editing and no text-to-image tool (OpenAI), and a rendering with one tool parameter.
+So this test adds only the shapes they lack: nested bodies and paths with all three tools (DashScope), and
+synchronous base64 with multipart image editing, no text-to-image tool and no optional parameter (OpenAI).
 The rendered suite reads its own settings and tools and skips what cannot apply, and the JUnit report proves that
 each chosen tool's tests really ran and no other tool's did (their modules are not rendered). Its output is shown
 when it fails. How long a rendered suite takes is a timing, measured in benchmarks/, not asserted here. A last
@@ -23,20 +23,17 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from conftest import EXAMPLES, PYTHON, render, run
-
-
-def siliconflow_answers() -> dict[str, Any]:
-    with (EXAMPLES / "siliconflow_images.yml").open(encoding="utf-8") as stream:
-        answers = yaml.safe_load(stream)
-    # Only one optional parameter: tests that need size or n must skip themselves, not break.
-    return {**answers, "advanced": True, "parameters": ["negative_prompt"]}
-
+from conftest import PYTHON, render, run
 
 RENDERINGS = {
     "dashscope-all-tools": {"api_preset": "dashscope", "tools": ["text2image", "image_edit", "text2video"]},
-    "openai-sync-base64-edit-only": {"api_preset": "openai_compatible", "tools": ["image_edit"]},
-    "siliconflow-sync-urls-one-parameter": siliconflow_answers(),
+    # No optional parameter at all: the cases that need size, n or seed must skip themselves, not break.
+    "openai-sync-base64-edit-only-no-parameters": {
+        "api_preset": "openai_compatible",
+        "tools": ["image_edit"],
+        "advanced": True,
+        "parameters": [],
+    },
 }
 # How a rendered suite names a job tool's tests: its own test module, or the tool's parametrize id.
 TOOL_TESTS = {

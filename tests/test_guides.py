@@ -453,7 +453,6 @@ def test_every_quoted_command_has_a_rule(guide: str, rendered_plugin: Path) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("guides")  # one worker, so REUSED spares the repeated main job
 @pytest.mark.parametrize("guide", GUIDES)
 def test_every_quoted_command_runs(guide: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     workspace = tmp_path / "workspace"
