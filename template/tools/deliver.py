@@ -1,11 +1,15 @@
 """Turn a finished job into Dify messages; shared by every tool (a helper module, so it holds no Tool class)."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.interfaces.tool import ToolLike
 
-from job_client import JobResult
+if TYPE_CHECKING:
+    from job_client import JobResult  # a type only: job_client is imported when a tool first runs
 
 
 def result_messages(tool: ToolLike, result: JobResult, noun: str) -> Iterator[ToolInvokeMessage]:

@@ -4,11 +4,16 @@ Strategy: parse every Python file in job_client/ with ``ast`` and list what it i
 ``from x import y``, at any depth, under ``if TYPE_CHECKING`` too); then import the package in a fresh interpreter
 and check that dify_plugin was never loaded. The Dify glue lives in tools/ and provider/; keeping the client free
 of the SDK is what lets scripts, benchmarks and other hosts use it without gevent's patching.
+
+The other way round, the glue imports job_client (and the client Pillow) only when a tool or the credential check
+runs: the daemon waits for start-up, so a fresh interpreter loads main.py as ``python -m main`` does and checks
+that neither was loaded.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +82,20 @@ def test_importing_job_client_never_loads_dify_plugin() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_plugin_start_up_loads_neither_job_client_nor_pillow() -> None:
+    """main.py builds the Plugin (the SDK imports the provider and every tool module) without loading either."""
+    code = "import sys, main\nprint(sorted({name.split('.')[0] for name in sys.modules} & {'job_client', 'PIL'}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PLUGIN_ROOT,
+        env={**os.environ, "INSTALL_METHOD": "local"},  # as the daemon starts it (and not a developer's .env)
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -7,8 +7,6 @@ from typing import Any
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
-from job_client import JobClient, load_settings
-from job_client.parameters import check_inputs, tool_declarations
 from tools.deliver import result_messages
 
 # The tool's own declarations (what Dify's form shows): every input is checked against them before any request.
@@ -17,6 +15,10 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 
 class VideoQueryTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        # imported on first use: the daemon waits for start-up, and only invocations need job_client
+        from job_client import JobClient, load_settings
+        from job_client.parameters import check_inputs, tool_declarations
+
         parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         client = JobClient.from_credentials(self.runtime.credentials, load_settings(tool="text2video"))
         # A failed task raises (the node fails); a running one is a normal answer, so a loop can query again.

@@ -8,9 +8,6 @@ from dify_plugin import Tool
 from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
-from job_client import JobClient, load_settings
-from job_client.inputs import image_for_provider
-from job_client.parameters import FileLimits, check_inputs, tool_declarations
 from tools.deliver import result_messages
 from tools.model_menu import model_check, model_options
 
@@ -20,6 +17,11 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 
 class ImageEditTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        # imported on first use: the daemon waits for start-up, and only invocations need job_client
+        from job_client import JobClient, load_settings
+        from job_client.inputs import image_for_provider
+        from job_client.parameters import FileLimits, check_inputs, tool_declarations
+
         settings = load_settings(tool="image_edit")
         # Dify passes a File: its type and size are checked here, its bytes once read.
         limits = FileLimits.for_images(settings.image_input)
@@ -32,4 +34,7 @@ class ImageEditTool(Tool):
         yield from result_messages(self, result, "image")
 
     def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        # imported on first use: the daemon waits for start-up, and only invocations need job_client
+        from job_client import load_settings
+
         return model_options(self.runtime.credentials, parameter, load_settings(tool="image_edit"))

@@ -8,8 +8,6 @@ from dify_plugin import Tool
 from dify_plugin.entities import ParameterOption
 from dify_plugin.entities.tool import ToolInvokeMessage
 
-from job_client import JobClient, load_settings
-from job_client.parameters import check_inputs, tool_declarations
 from tools.deliver import result_messages
 from tools.model_menu import model_check, model_options
 
@@ -19,6 +17,10 @@ TOOL_YAML = Path(__file__).with_suffix(".yaml")
 
 class Text2ImageTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        # imported on first use: the daemon waits for start-up, and only invocations need job_client
+        from job_client import JobClient, load_settings
+        from job_client.parameters import check_inputs, tool_declarations
+
         parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         settings = load_settings()
         client = JobClient.from_credentials(self.runtime.credentials, settings)
@@ -28,4 +30,7 @@ class Text2ImageTool(Tool):
         yield from result_messages(self, result, "image")
 
     def _fetch_parameter_options(self, parameter: str) -> list[ParameterOption]:
+        # imported on first use: the daemon waits for start-up, and only invocations need job_client
+        from job_client import load_settings
+
         return model_options(self.runtime.credentials, parameter, load_settings())

@@ -7,7 +7,6 @@ The ``job`` fixture runs a test once per job tool this rendering has (text2image
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,16 @@ from fake_provider import FakeProvider, Scenario
 from support import (
     JOB_KIND_PARAMS,
     JOB_TOOLS,
-    RENDERED_TOOLS,
     SETTINGS,
     JobKind,
     StartFake,
     VirtualClock,
     has_tool,
-    provider_class,
     quick,
     settings_for,
-    tool_module_name,
 )
 
+import job_client
 from job_client import JobClient
 from job_client import settings as settings_module
 from job_client.settings import Settings
@@ -116,10 +113,9 @@ def use_settings(monkeypatch: pytest.MonkeyPatch) -> UseSettings:
     def load(path: Path = settings_module.SETTINGS_FILE, tool: str = settings_module.BASE_TOOL) -> Settings:
         return replaced.get(tool) or real_load(path, tool)
 
-    glue_modules = [importlib.import_module(provider_class().__module__)]
-    glue_modules += [importlib.import_module(tool_module_name(tool)) for tool in RENDERED_TOOLS]
-    for module in glue_modules:
-        monkeypatch.setattr(module, "load_settings", load)
+    # The glue imports load_settings from the job_client package when it runs (not at start-up), so that is the
+    # name replaced; job_client's own modules and the scripts are not affected.
+    monkeypatch.setattr(job_client, "load_settings", load)
 
     def _use(settings: Settings, tool: str = settings_module.BASE_TOOL) -> None:
         replaced[tool] = settings
