@@ -52,7 +52,7 @@ if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
-from job_client.paths import find_all  # noqa: E402
+from job_client.paths import document_holding, find_all, segments  # noqa: E402
 from job_client.settings import Settings, load_settings  # noqa: E402
 
 # A real 16x16 JPEG (baseline, quality 80), so the plugin's type sniffing sees what a provider sends.
@@ -194,39 +194,21 @@ class Job:
     done_at: float
 
 
-def _segments(path: str) -> list[tuple[str, str | None]]:
-    result = []
-    for part in path.split("."):
-        match = re.fullmatch(r"(?P<key>[^.\[\]]+)(?:\[(?P<index>\*|\d+)\])?", part)
-        if not match:
-            raise ValueError(f"invalid path segment {part!r} in {path!r}")
-        result.append((match["key"], match["index"]))
-    return result
-
-
-def _nest(segments: list[tuple[str, str | None]], values: list[Any], in_item: bool = False) -> dict[str, Any]:
-    """A document where ``find_all(document, path)`` yields ``values``; ``[*]`` makes one list item per value."""
-    (key, index), rest = segments[0], segments[1:]
-    if index is None:
-        if rest:
-            return {key: _nest(rest, values, in_item)}
-        return {key: values[0] if in_item and len(values) == 1 else list(values)}
-    if index == "*":
-        return {key: [_nest(rest, [value], True) if rest else value for value in values]}
-    # A fixed index such as data[0].url: the first value at that position.
-    filler: Any = {} if rest else None
-    head = values[:1]
-    return {key: [filler] * int(index) + ([_nest(rest, head, True) if rest else head[0]] if head else [])}
-
-
 def document_at(path: str, value: Any) -> dict[str, Any]:
     """A JSON document holding ``value`` at a dotted path (``error.message``, ``output.task_id``)."""
-    return _nest(_segments(path), [value], in_item=True)
+    return document_holding(path, [value])
 
 
 def results_at(path: str, values: list[Any]) -> dict[str, Any]:
-    """A JSON document holding every value at a result path (``output_images``, ``data[*].b64_json``)."""
-    return _nest(_segments(path), values)
+    """A JSON document holding every value at a result path (``output_images``, ``data[*].b64_json``).
+
+    A path through ``[*]`` gets one list item per value; a path to one place holds them all as one list
+    (``{"output_images": [...]}``, which the client flattens); a fixed item (``data[0].url``) holds the first.
+    """
+    indexes = [index for _, index in segments(path) if index is not None]
+    if not indexes:
+        return document_holding(path, [list(values)])
+    return document_holding(path, values if indexes[0] == "*" else values[:1])
 
 
 def merge(*documents: dict[str, Any]) -> dict[str, Any]:

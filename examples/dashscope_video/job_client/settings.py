@@ -6,6 +6,9 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
 
 - ``submit.body_format``: ``json`` (default) or ``multipart``. Multipart sends each body field as a form part
   under its body_fields name (no nesting); a value that is a data URI (the input image) becomes a file part.
+- ``submit.integer_fields``: tool parameters the API takes as integers (``seed``, ``n``, ``duration``); the
+  client sends 2.0 and "5" as 2 and 5. Rendered from the template's parameter catalog (``precision: 0``, or
+  ``sent_as: integer`` for a select of whole numbers), like the tool YAML's declarations.
 - ``submit.poll_url_field``: dotted path in the submit answer holding the absolute status URL (BFL
   ``polling_url``, Replicate ``urls.get``, fal ``status_url``); used instead of ``poll.path``.
 - ``submit.result_url_field``: dotted path in the submit answer holding a URL fetched (GET, with the key) once
@@ -45,6 +48,8 @@ class SubmitSettings:
     body_fields: dict[str, str] = field(default_factory=dict)
     # constant fields sent with every request, e.g. {"response_format": "url"}
     body_extra: dict[str, Any] = field(default_factory=dict)
+    # tool parameters sent as integers: Dify hands numbers over as floats (2.0) and select options as text ("5")
+    integer_fields: tuple[str, ...] = ()
     size_separator: str = "x"
     task_id_field: str = "task_id"
     body_format: Literal["json", "multipart"] = "json"

@@ -1,9 +1,11 @@
 """The fake provider itself: what it builds must be what the client reads, or the other suites prove nothing.
 
-Strategy: round-trip the fake's JSON builders through the client's own path reader for the result layouts of
-every preset (not only this rendering's), check that its samples are what the plugin's sniffing expects (JPEG,
-MP4), and check with plain HTTP that the fake enforces the API's rules (key, headers, an editing request's input
-image) and serves input files the way Dify's file service does, so a client that got them wrong would fail.
+Strategy: check the path grammar's inverse (``document_holding``, which the fake builds every answer with) over
+every path shape the presets use, with any number and kind of values, round-trip the fake's JSON builders through
+the client's own path reader for the result layouts of every preset (not only this rendering's), check that its
+samples are what the plugin's sniffing expects (JPEG, MP4), and check with plain HTTP that the fake enforces the
+API's rules (key, headers, an editing request's input image) and serves input files the way Dify's file service
+does, so a client that got them wrong would fail.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from support import SETTINGS, StartFake, has_tool, quick, requires_async, settin
 
 from job_client.inputs import data_uri
 from job_client.media import sniff_mime_type
-from job_client.paths import find_all, find_first, put
+from job_client.paths import document_holding, find_all, find_first, put, segments
+
+# The path shapes of the presets' settings: task_id, output.task_id, data[*].url, detail[0].msg, output.results[*]...
+PATH_SHAPES = ["a", "a.b", "a[*]", "a[*].b", "a[0].b", "a[2].b", "a[1]", "a.b[*].c"]
+# JSON values of every kind, a list and a mapping included (a value is not flattened or merged).
+VALUES = ["text", 7, 2.5, True, None, ["x", "y"], {"k": "v"}]
 
 
 def client_items(document: dict[str, Any], path: str) -> list[Any]:
@@ -37,6 +44,27 @@ def client_items(document: dict[str, Any], path: str) -> list[Any]:
     for value in find_all(document, path):
         items.extend(value if isinstance(value, list) else [value])
     return items
+
+
+@pytest.mark.parametrize("path", PATH_SHAPES)
+def test_a_built_document_holds_exactly_the_values_put_in(path: str) -> None:
+    walks_a_list = any(index == "*" for _, index in segments(path))
+    counts = range(len(VALUES) + 1) if walks_a_list else range(2)
+    for count in counts:
+        for start in range(len(VALUES)):
+            values = (VALUES[start:] + VALUES[:start])[:count]
+            document = document_holding(path, values)
+            assert find_all(document, path) == values, (path, values, document)
+    if not walks_a_list:
+        with pytest.raises(ValueError, match="holds one value"):
+            document_holding(path, ["one", "two"])
+
+
+def test_a_path_outside_the_grammar_is_refused() -> None:
+    assert segments("output.results[*].url") == [("output", None), ("results", "*"), ("url", None)]
+    for path in ("a..b", "a[x]", "a[*]b", ""):
+        with pytest.raises(ValueError, match="invalid path segment"):
+            segments(path)
 
 
 @pytest.mark.parametrize(

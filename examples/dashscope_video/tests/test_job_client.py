@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 from fake_provider import FakeProvider, Reply
-from support import PROMPT, JobKind, StartFake, VirtualClock, closed_port_url, json_view, scheduled_polls
+from support import (
+    PROMPT,
+    JobKind,
+    StartFake,
+    VirtualClock,
+    closed_port_url,
+    json_view,
+    parameters_of,
+    scheduled_polls,
+)
 
 from job_client import JobClient, JobResult
 from job_client.errors import (
@@ -128,6 +137,33 @@ def test_requests_follow_the_settings_and_the_key_goes_only_to_the_api(start_fak
     for download in fake.requests_of("file"):
         assert header(download.headers, settings.auth_header) is None
     assert len(fake.requests_of("file")) == (1 if job.url_results else 0)
+
+
+def test_integer_fields_are_the_integers_the_tool_yaml_declares(job: JobKind) -> None:
+    """settings.yaml's submit.integer_fields and the tool YAML are rendered from one catalog entry per parameter."""
+    declared = parameters_of(job.tool)
+    numbers = {name for name, item in declared.items() if item["type"] == "number" and item.get("precision") == 0}
+    whole_options = {  # a select of whole numbers (duration): Dify hands its option over as text
+        name
+        for name, item in declared.items()
+        if item["type"] == "select" and item.get("options") and all(str(o["value"]).isdigit() for o in item["options"])
+    }
+    fields = job.settings.submit.body_fields
+    assert set(job.settings.submit.integer_fields) == (numbers | whole_options) & set(fields)
+
+
+def test_a_direct_caller_gets_integer_fields_sent_as_integers(job: JobKind) -> None:
+    """JobClient used without the tool glue (scripts, the contract tests): 1.0 and "1" still go out as 1."""
+    client = JobClient(job.settings, "unused-key", closed_port_url())
+    integer_fields = job.settings.submit.integer_fields
+    for given in (1.0, "1", " 1 "):
+        body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, given)))
+        for name in integer_fields:
+            (sent,) = find_all(json_view(body), job.settings.submit.body_fields[name])
+            assert sent == 1 and type(sent) is int, (name, given)
+    body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, 1.5)))
+    for name in integer_fields:  # not a whole number: left as it is (the tool glue refuses it before this)
+        assert find_all(json_view(body), job.settings.submit.body_fields[name]) == [1.5]
 
 
 def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFake, job: JobKind) -> None:

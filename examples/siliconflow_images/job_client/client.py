@@ -46,7 +46,6 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
-INTEGER_PARAMETERS = frozenset({"seed", "n", "steps", "duration"})
 DOWNLOAD_CHUNK = 64 * 1024
 # A body shorter than announced: read in one go (IncompleteRead) or streamed (ProtocolError, ChunkedEncodingError).
 CUT_OFF_ERRORS = (
@@ -240,9 +239,9 @@ class JobClient:
             target = submit.body_fields.get(name)
             if target is None:
                 continue
-            if name in INTEGER_PARAMETERS and isinstance(value, float) and value.is_integer():
+            if name in submit.integer_fields and isinstance(value, float) and value.is_integer():
                 value = int(value)  # Dify sends numbers as floats
-            elif name in INTEGER_PARAMETERS and isinstance(value, str) and value.strip().isdigit():
+            elif name in submit.integer_fields and isinstance(value, str) and value.strip().isdigit():
                 value = int(value)  # select options are strings
             if name == "size" and isinstance(value, str):
                 self._check_size(str(values["model"]), value)

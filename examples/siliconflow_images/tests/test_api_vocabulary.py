@@ -42,6 +42,7 @@ def sync_variant(**submit: Any) -> Settings:
                 "headers": {},
                 "body_fields": fields,
                 "body_extra": {},
+                "integer_fields": ("n",),  # the image count, an integer on the wire (Dify sends 2.0)
                 "body_format": "json",  # whatever this rendering's first tool sends (OpenAI edits: multipart)
                 **submit,
             },
@@ -59,6 +60,7 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
                 "path": "/tasks",
                 "headers": {},
                 "body_fields": fields,
+                "integer_fields": ("n",),
                 "body_format": "json",
                 "task_id_field": "id",
                 **submit,
