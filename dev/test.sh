@@ -4,6 +4,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
+# pytest.ini says -n auto; most tests wait on subprocesses and fake jobs, so one worker more than there are cores
+# keeps the cores busy (on 2 cores: 5.1 min instead of 5.6-6.0 min).
+export PYTEST_XDIST_AUTO_NUM_WORKERS="${PYTEST_XDIST_AUTO_NUM_WORKERS:-$(( $(nproc) + 1 ))}"
 set +e
 "$PY" -m pytest "$@"
 status=$?
