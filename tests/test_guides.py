@@ -23,12 +23,17 @@ Each guide is walked top to bottom and every command is mapped by `plan()` to a 
   without running them is verified.
 
 A command that matches none of these fails the test: add a rule here, or fix the guide. Results of read-only
-commands are reused when the same command meets identical files again (README_zh.md repeats README.md).
+commands are reused when the same command meets identical files again (README_zh.md repeats README.md), across
+the xdist workers of one run: the README's walk (tests/test_guides_readme.py) runs beside the others, and a walk
+that reaches a command another is running waits for its result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -36,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -356,7 +361,49 @@ class Outcome:
     problem: str | None = None
 
 
-REUSED: dict[tuple[str, tuple[str, ...], str], tuple[int, str]] = {}
+class SharedResults:
+    """Results of read-only commands, keyed by (where, argv, tree digest), shared by every xdist worker of a run.
+
+    A worker about to run a command takes the key's lock first: a second walk that reaches the same command on
+    identical files waits for the first one's result instead of running it again (the main job runs once).
+    """
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+
+    def at(self, base_temp: Path) -> None:
+        run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # the same in every worker of one run
+        self.folder = base_temp.parent / f"guide-results-{run_id}" if run_id else base_temp / "guide-results"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def claimed(self, key: tuple[str, tuple[str, ...], str]) -> Iterator[tuple[Path, tuple[int, str] | None]]:
+        """Hold the key's lock; yields where its result goes and the result if a walk already stored one."""
+        assert self.folder is not None, "SharedResults.at() was not called"
+        name = hashlib.sha256(json.dumps(key).encode()).hexdigest()
+        result = self.folder / f"{name}.json"
+        with (self.folder / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                stored = json.loads(result.read_text(encoding="utf-8")) if result.is_file() else None
+                yield result, (stored[0], stored[1]) if stored else None
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+REUSED = SharedResults()
+
+
+def run_step(argv: list[str], cwd: Path, shown: str, where: str) -> tuple[int, str, str]:
+    started = time.monotonic()
+    try:
+        completed = subprocess.run(
+            argv, check=False, cwd=cwd, capture_output=True, text=True, timeout=SLOW_TIMEOUT, env=environment()
+        )
+        status, output = completed.returncode, completed.stdout + completed.stderr
+    except subprocess.TimeoutExpired as error:
+        status, output = -1, f"timed out after {SLOW_TIMEOUT} s\n{error.stdout or ''}{error.stderr or ''}"
+    return status, output, f"ran `{shown}` in {where} ({time.monotonic() - started:.1f} s)"
 
 
 def execute(command: Command, step: Run, walk: Walk) -> Outcome:
@@ -370,21 +417,14 @@ def execute(command: Command, step: Run, walk: Walk) -> Outcome:
     key = (step.where, tuple(argv), tree_digest(cwd)) if step.reusable else None
     shown = shlex.join(arg.replace(sys.executable, "python") for arg in argv)
     where = {"repo": "the repository snapshot", "workspace": "the scratch folder"}.get(step.where, cwd.name)
-    if key is not None and key in REUSED:
-        status, output = REUSED[key]
-        summary = f"reused the result of `{shown}` on identical files in {where}"
-    else:
-        started = time.monotonic()
-        try:
-            completed = subprocess.run(
-                argv, check=False, cwd=cwd, capture_output=True, text=True, timeout=SLOW_TIMEOUT, env=environment()
-            )
-            status, output = completed.returncode, completed.stdout + completed.stderr
-        except subprocess.TimeoutExpired as error:
-            status, output = -1, f"timed out after {SLOW_TIMEOUT} s\n{error.stdout or ''}{error.stderr or ''}"
-        summary = f"ran `{shown}` in {where} ({time.monotonic() - started:.1f} s)"
-        if key is not None and status == 0:
-            REUSED[key] = (status, output)
+    with REUSED.claimed(key) if key is not None else contextlib.nullcontext((None, None)) as (stored_at, stored):
+        if stored is not None:
+            status, output = stored
+            summary = f"reused the result of `{shown}` on identical files in {where}"
+        else:
+            status, output, summary = run_step(argv, cwd, shown, where)
+            if stored_at is not None and status == 0:
+                stored_at.write_text(json.dumps([status, output]), encoding="utf-8")
     if step.how:
         summary += f"; {step.how}"
     if status != 0:
@@ -452,9 +492,9 @@ def test_every_quoted_command_has_a_rule(guide: str, rendered_plugin: Path) -> N
     assert not unknown, "no rule in tests/test_guides.py knows these commands:\n" + "\n".join(unknown)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("guide", GUIDES)
-def test_every_quoted_command_runs(guide: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def walk_and_check(guide: str, tmp_path: Path, base_temp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Walk one guide's commands in fresh snapshots; fail with the report of every command that failed."""
+    REUSED.at(base_temp)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     walk = Walk(snapshot_repository(tmp_path / "repo"), snapshot_repository(tmp_path / "template"), workspace)
@@ -467,6 +507,15 @@ def test_every_quoted_command_runs(guide: str, tmp_path: Path, capsys: pytest.Ca
         print(f"\n{guide}: {len(outcomes)} command(s)\n{text}")
     failed = [outcome for outcome in outcomes if outcome.problem]
     assert not failed, f"{len(failed)} command(s) of {guide} failed:\n{report(failed)}"
+
+
+# The README's walk, the longest, is tests/test_guides_readme.py: a module of its own runs on a worker of its own.
+@pytest.mark.slow
+@pytest.mark.parametrize("guide", [guide for guide in GUIDES if guide != "README.md"])
+def test_every_quoted_command_runs(
+    guide: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    walk_and_check(guide, tmp_path, tmp_path_factory.getbasetemp(), capsys)
 
 
 def test_readme_setup_is_exactly_two_commands() -> None:
