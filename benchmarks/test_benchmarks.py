@@ -58,3 +58,14 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     for concurrency in (1, 20, 50):
         assert f"| {concurrency} of {concurrency} |" in table, table
     assert "| Every concurrent result byte-identical to what the fake served | yes | ✅ met |" in table, table
+
+
+def test_the_measuring_process_is_not_gevent_patched() -> None:
+    """Importing dify_plugin gevent-patches its importer after requests and socketserver were loaded: the fake's
+    server then handles one connection at a time and every timing of section 1 stretches (a 3 s job took 33 s)."""
+    probe = "import sys, run; print('gevent' in sys.modules, 'dify_plugin' in sys.modules)"
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=RUN.parent, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.split() == ["False", "False"], completed.stderr[-3000:]

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from dify_plugin import DifyPluginEnv
 from fake_provider import FakeProvider, Reply, Scenario, sample_jpeg
 from support import (
     INPUT_JPEG,
@@ -396,6 +395,9 @@ def test_the_model_menu_is_the_providers_live_list(plugin: PluginProcess) -> Non
 def test_the_model_menu_falls_back_to_the_curated_list(plugin: PluginProcess, failure: str) -> None:
     tool = model_menu_tool()
     models = settings_for(tool).models
+    # Imported here: benchmarks/load.py imports this module's harness, and dify_plugin gevent-patches its importer.
+    from dify_plugin import DifyPluginEnv
+
     delay = 30.0  # the fake's listing answers this late, far beyond the listing's own timeout
     scenario = Scenario(models_replies=[Reply(500)]) if failure == "http-500" else Scenario(models_delay=delay)
     assert models.timeout < delay < DifyPluginEnv().MAX_REQUEST_TIMEOUT
