@@ -24,8 +24,8 @@ Each guide is walked top to bottom and every command is mapped by `plan()` to a 
 
 A command that matches none of these fails the test: add a rule here, or fix the guide. Results of read-only
 commands are reused when the same command meets identical files again (README_zh.md repeats README.md), across
-the xdist workers of one run: the README's walk (tests/test_guides_readme.py) runs beside the others, and a walk
-that reaches a command another is running waits for its result.
+the xdist workers of one run: the English guides' walks (tests/test_guides_english.py) run beside the Chinese
+ones, and a walk that reaches a command another is running waits for its result.
 """
 
 from __future__ import annotations
@@ -509,9 +509,9 @@ def walk_and_check(guide: str, tmp_path: Path, base_temp: Path, capsys: pytest.C
     assert not failed, f"{len(failed)} command(s) of {guide} failed:\n{report(failed)}"
 
 
-# The README's walk, the longest, is tests/test_guides_readme.py: a module of its own runs on a worker of its own.
+# README.md and AGENTS.md are walked in tests/test_guides_english.py: a module of its own runs on a worker of its own.
 @pytest.mark.slow
-@pytest.mark.parametrize("guide", [guide for guide in GUIDES if guide != "README.md"])
+@pytest.mark.parametrize("guide", [guide for guide in GUIDES if guide not in ("README.md", PLUGIN_GUIDE)])
 def test_every_quoted_command_runs(
     guide: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
