@@ -33,6 +33,7 @@ from job_client.errors import (
     ResultDownloadError,
     TaskFailedError,
 )
+from job_client.families import SIZE, check_for_model, model_family, normal_size
 from job_client.media import extension_for, sniff_mime_type
 from job_client.paths import find_all, find_first, put
 from job_client.settings import Settings
@@ -116,6 +117,7 @@ class JobClient:
         self._sleep = sleep
         self._status_requests = 0
         self._model = settings.default_model  # the last body built: submit.path may name it as {model}
+        self._submit_timeout = 0.0  # the model family's read timeout for a sync or wait-style submit (0: default)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
@@ -220,7 +222,10 @@ class JobClient:
         return TaskProgress(task_id, status, result)
 
     def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-        """The JSON request body: tool parameters placed where body_fields says; empty values are left out."""
+        """The JSON request body: tool parameters placed where the model's family says; empty values are left out.
+
+        A value the chosen model does not take (settings ``families``) is refused before anything is sent.
+        """
         submit = self.settings.submit
         values = {name: value for name, value in parameters.items() if value not in (None, "")}
         values.setdefault("model", self.settings.default_model)
@@ -229,6 +234,10 @@ class JobClient:
                 "The prompt is empty: describe what to generate.",
                 "提示词为空：请描述要生成的内容。",
             )
+        model = str(values["model"])
+        values = check_for_model(self.settings, values)
+        family = model_family(self.settings, model)
+        fields = family.body_fields if family is not None else submit.body_fields
         multipart = submit.body_format == "multipart"
         # Multipart forms are flat: a body_fields target is the form field's name as written (e.g. "image[]").
         place = (lambda document, target, value: document.__setitem__(target, value)) if multipart else put
@@ -236,39 +245,25 @@ class JobClient:
         for name, value in submit.body_extra.items():
             place(body, name, value)
         for name, value in values.items():
-            target = submit.body_fields.get(name)
+            target = fields.get(name)
             if target is None:
                 continue
             if name in submit.integer_fields and isinstance(value, float) and value.is_integer():
                 value = int(value)  # Dify sends numbers as floats
             elif name in submit.integer_fields and isinstance(value, str) and value.strip().isdigit():
                 value = int(value)  # select options are strings
-            if name == "size" and isinstance(value, str):
-                self._check_size(str(values["model"]), value)
-                value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
+            if name == "size" and isinstance(target, list):
+                # An API that takes width and height as two integers (BFL, Zhipu).
+                width, height = normal_size(str(value)).split("x")
+                place(body, target[0], int(width))
+                place(body, target[1], int(height))
+                continue
+            if name == "size" and isinstance(value, str) and SIZE.match(value):
+                value = SIZE.sub(lambda found: f"{found[1]}{submit.size_separator}{found[2]}", value)
             place(body, target, value)
-        self._model = str(values["model"])
+        self._model = model
+        self._submit_timeout = family.request_timeout if family is not None else 0.0
         return body, self._model
-
-    def _check_size(self, model: str, size: str) -> None:
-        """Refuse a size the model does not accept (settings ``model_limits``) before anything is sent."""
-        limits = self.settings.model_limits.get(model)
-        if limits is None:
-            return
-        normal = re.sub(r"\s*[xX*×]\s*", "x", size.strip())
-        allowed = [re.sub(r"\s*[xX*×]\s*", "x", item.strip()) for item in limits.sizes]
-        if allowed and normal not in allowed:
-            raise PluginError(
-                f"{model} does not accept the size {size}; allowed sizes: {', '.join(allowed)}.",
-                f"{model} 不支持尺寸 {size}；可用尺寸：{', '.join(allowed)}。",
-            )
-        sides = [int(part) for part in normal.split("x") if part.isdigit()]
-        if limits.max_side and (len(sides) != 2 or max(sides) > limits.max_side):
-            raise PluginError(
-                f"{model} does not accept the size {size}: width and height must be at most {limits.max_side} "
-                "pixels (WxH).",
-                f"{model} 不支持尺寸 {size}：宽和高都不能超过 {limits.max_side} 像素（格式为 宽x高）。",
-            )
 
     # ── steps ──────────────────────────────────────────────────────────────────
     def _submit(self, body: dict[str, Any], deadline: float) -> requests.Response:
@@ -278,7 +273,13 @@ class JobClient:
         content: dict[str, Any] = {"files": self._form_parts(body)} if multipart else {"json": body}
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
             response = self._request(
-                "POST", self._submit_path(), deadline=deadline, headers=headers, retry_safe=False, **content
+                "POST",
+                self._submit_path(),
+                deadline=deadline,
+                headers=headers,
+                retry_safe=False,
+                read_timeout=self._submit_timeout,
+                **content,
             )
             if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
                 wait = self._retry_delay(response, attempt)
@@ -557,6 +558,7 @@ class JobClient:
         json: Any = None,
         files: Any = None,
         retry_safe: bool = True,
+        read_timeout: float = 0.0,
     ) -> requests.Response:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         all_headers = {
@@ -567,7 +569,7 @@ class JobClient:
         # Status and result URLs named by the provider's own answer (submit.poll_url_field) are absolute.
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         try:
-            timeout = self._timeout_for(deadline)
+            timeout = self._timeout_for(deadline, read_timeout)
             return self._session.request(method, url, headers=all_headers, json=json, files=files, timeout=timeout)
         except requests.Timeout as error:
             if not retry_safe and not isinstance(error, requests.ConnectTimeout):
@@ -580,8 +582,9 @@ class JobClient:
         except requests.RequestException as error:
             raise self._unreachable(error) from None
 
-    def _timeout_for(self, deadline: float) -> tuple[float, float]:
-        read = max(1.0, min(self.settings.request_timeout, deadline - self._clock()))
+    def _timeout_for(self, deadline: float, read_timeout: float = 0.0) -> tuple[float, float]:
+        """(connect, read) for one request: the model's or the settings' read timeout, never past the deadline."""
+        read = max(1.0, min(read_timeout or self.settings.request_timeout, deadline - self._clock()))
         return (min(10.0, read), read)
 
     def _json(self, response: requests.Response, english: str, chinese: str) -> Any:

@@ -121,9 +121,12 @@ class ModelLister:
         return ids
 
     def usable(self, ids: tuple[str, ...]) -> list[str]:
-        """The listed ids this tool can use: those its patterns match, else those of the curated list."""
+        """The listed ids this tool can call: those a model family matches (settings ``families``), else those its
+        patterns match, else those of the curated list. A listed model no family covers is never offered."""
         listing = self.listing
-        if listing.match:
+        if self.settings.families:
+            chosen = [i for i in ids if self.settings.family_for(i) is not None]
+        elif listing.match:
             chosen = [i for i in ids if any(re.fullmatch(p, i) for p in listing.match)]
         else:
             chosen = [i for i in ids if i in listing.known]

@@ -34,9 +34,10 @@ from typing import Any
 
 import yaml
 
-from job_client.errors import PluginError
+from job_client.errors import InvalidInputError
+from job_client.families import check_for_model
 from job_client.inputs import INPUT_TYPES, MAX_FETCH_BYTES
-from job_client.settings import ImageInputSettings
+from job_client.settings import ImageInputSettings, Settings
 
 # WIDTHxHEIGHT with any of the separators people and APIs use; build_body writes the provider's own.
 SIZE = re.compile(r"^\s*(\d+)\s*[xX*×]\s*(\d+)\s*$")
@@ -45,10 +46,6 @@ MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 FORMAT_NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 SHOWN_CHARACTERS = 40  # a long value is cut in messages: the user knows it, and errors stay one line
 SHOWN_OPTIONS = 12
-
-
-class InvalidInputError(PluginError):
-    """A tool input is outside what its tool YAML declares; raised before any request."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +61,7 @@ class Parameter:
     options: tuple[str, ...] | None = None  # None: not a select, or a select whose options come at run time
     label: str = ""
     label_zh: str = ""
+    default: Any = None  # what the form pre-selects
 
     @property
     def integer(self) -> bool:
@@ -83,6 +81,7 @@ class Parameter:
             options=tuple(str(option["value"]) for option in options) if options else None,
             label=str(label.get("en_US", "")),
             label_zh=str(label.get("zh_Hans") or label.get("en_US", "")),
+            default=data.get("default"),
         )
 
 
@@ -138,6 +137,27 @@ def check_inputs(
     if problems:
         raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
     return checked
+
+
+def check_tool_inputs(
+    declarations: Iterable[Parameter], values: Mapping[str, Any], settings: Settings, files: FileLimits | None = None
+) -> dict[str, Any]:
+    """What each tool's glue calls: ``check_inputs``, then what the chosen model's family takes (job_client.families).
+
+    The tool YAML offers every family's sizes and durations; the family decides which the chosen model takes (a
+    size range has no finite menu), so those two are checked against the family only, with the model named.
+    """
+    declared = tuple(declarations)
+    if not settings.families:
+        return check_inputs(declared, values, files)
+    by_family = tuple(
+        dataclasses.replace(parameter, options=None) if parameter.name in ("size", "duration") else parameter
+        for parameter in declared
+    )
+    checked = check_inputs(by_family, values, files)
+    defaults = {parameter.name: parameter.default for parameter in declared if parameter.default is not None}
+    labels = {parameter.name: (parameter.label, parameter.label_zh) for parameter in declared}
+    return check_for_model(settings, checked, defaults=defaults, labels=labels)
 
 
 # ── one value ──────────────────────────────────────────────────────────────────
