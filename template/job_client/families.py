@@ -116,7 +116,7 @@ def problems_for_model(
             problems.append(
                 (
                     f"{head_en} is {_show(value)}; {model} takes {allowed_en}.",
-                    f"{head_zh}为 {_show(value)}；{model} 支持{allowed_zh}。",
+                    f"{head_zh}为 {_show(value)}；{model} 支持{_spaced(allowed_zh)}。",
                 )
             )
     return problems
@@ -159,7 +159,7 @@ def _allowed(family: ModelFamily, name: str) -> tuple[str, str]:
             extra_zh = f"、{bounds.multiple} 的倍数" if bounds.multiple > 1 else ""
             high = f"{bounds.max_side}" if bounds.max_side else "any"
             parts_en.append(f"WxH with sides {bounds.min_side}-{high}{extra_en}")
-            parts_zh.append(f"宽x高（边长 {bounds.min_side}-{high}{extra_zh}）")
+            parts_zh.append(f"宽 x 高（边长 {bounds.min_side}-{high}{extra_zh}）")
         return " or ".join(parts_en), " 或 ".join(parts_zh)
     if name == "duration":
         listed = ", ".join(f"{item} s" for item in family.durations)
@@ -167,8 +167,13 @@ def _allowed(family: ModelFamily, name: str) -> tuple[str, str]:
     limit = family.limits[name]
     low, high = _format(limit.min), _format(limit.max)
     if low and high:
-        return f"{low} to {high}", f" {low} 到 {high}"
+        return f"{low} to {high}", f"{low} 到 {high}"
     return (f"at least {low}", f"不小于 {low} 的值") if low else (f"at most {high}", f"不大于 {high} 的值")
+
+
+def _spaced(chinese: str) -> str:
+    """A space between Chinese text and what follows when that starts with Latin letters or digits."""
+    return f" {chinese}" if chinese[:1].isascii() else chinese
 
 
 def _number(value: Any) -> float | None:

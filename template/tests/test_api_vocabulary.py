@@ -245,8 +245,8 @@ def test_a_size_the_model_does_not_take_is_refused_before_any_request(fakes: Any
     with pytest.raises(InvalidInputError) as caught:
         run(fake, size="1328x1328")
     assert f"Input 'size' is \"1328x1328\"; {MODEL} takes one of 1024x1024, 960x1280." in caught.value.english
-    assert f"{MODEL} 支持1024x1024, 960x1280 之一" in caught.value.chinese
-    for size in ("1664x1664", "1000x1000", "128x1024"):  # past the side, not a multiple of 16, under the side
+    assert f"{MODEL} 支持 1024x1024, 960x1280 之一" in caught.value.chinese
+    for size in ("1680x1024", "1000x1000", "128x1024"):  # past the side, not a multiple of 16, under the side
         with pytest.raises(InvalidInputError, match="WxH with sides 256-1664, multiples of 16"):
             run(fake, model="qwen/qwen-image", size=size)
     assert fake.requests == []
