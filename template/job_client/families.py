@@ -115,8 +115,8 @@ def problems_for_model(
             allowed_en, allowed_zh = _allowed(family, name)
             problems.append(
                 (
-                    f"{head_en} is {_show(value)}; {model} takes {allowed_en}.",
-                    f"{head_zh}为 {_show(value)}；{model} 支持{_spaced(allowed_zh)}。",
+                    f"{head_en} is {_show(value)}; allowed for {model}: {allowed_en}.",
+                    f"{head_zh}为 {_show(value)}；{model} 允许：{allowed_zh}。",
                 )
             )
     return problems
@@ -156,10 +156,10 @@ def _allowed(family: ModelFamily, name: str) -> tuple[str, str]:
             parts_zh.append(f"{', '.join(options)} 之一")
         if bounds is not None:
             extra_en = f", multiples of {bounds.multiple}" if bounds.multiple > 1 else ""
-            extra_zh = f"、{bounds.multiple} 的倍数" if bounds.multiple > 1 else ""
+            extra_zh = f"、为 {bounds.multiple} 的倍数" if bounds.multiple > 1 else ""
             high = f"{bounds.max_side}" if bounds.max_side else "any"
             parts_en.append(f"WxH with sides {bounds.min_side}-{high}{extra_en}")
-            parts_zh.append(f"宽 x 高（边长 {bounds.min_side}-{high}{extra_zh}）")
+            parts_zh.append(f"边长 {bounds.min_side}-{high}{extra_zh}的宽 x 高")
         return " or ".join(parts_en), " 或 ".join(parts_zh)
     if name == "duration":
         listed = ", ".join(f"{item} s" for item in family.durations)
@@ -169,11 +169,6 @@ def _allowed(family: ModelFamily, name: str) -> tuple[str, str]:
     if low and high:
         return f"{low} to {high}", f"{low} 到 {high}"
     return (f"at least {low}", f"不小于 {low} 的值") if low else (f"at most {high}", f"不大于 {high} 的值")
-
-
-def _spaced(chinese: str) -> str:
-    """A space between Chinese text and what follows when that starts with Latin letters or digits."""
-    return f" {chinese}" if chinese[:1].isascii() else chinese
 
 
 def _number(value: Any) -> float | None:

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from job_client.errors import InvalidInputError
-from job_client.families import check_for_model
+from job_client.families import model_family, problems_for_model, without_untaken_defaults
 from job_client.inputs import INPUT_TYPES, MAX_FETCH_BYTES
 from job_client.settings import ImageInputSettings, Settings
 
@@ -117,9 +117,22 @@ def check_inputs(
     """The values with each declared one checked and typed (integers as int, select values as their option).
 
     Raises InvalidInputError listing every refused value. Undeclared keys pass through unchanged.
-    ``runtime_options`` is the hook for options known only at run time, e.g. the sizes the chosen model accepts
-    (per-model sizes in settings): they replace a select's declared options for that call.
+    ``runtime_options`` is the hook for options known only at run time: they replace a select's declared
+    options for that call.
     """
+    checked, problems = _checked(declarations, values, files, runtime_options)
+    if problems:
+        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
+    return checked
+
+
+def _checked(
+    declarations: Iterable[Parameter],
+    values: Mapping[str, Any],
+    files: FileLimits | None = None,
+    runtime_options: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The checked values (a refused one left out) and an (English, Chinese) line per refused value."""
     checked = dict(values)
     problems: list[tuple[str, str]] = []
     for parameter in declarations:
@@ -133,10 +146,9 @@ def check_inputs(
         try:
             checked[parameter.name] = _check(parameter, value, files or FileLimits())
         except _Refused as refused:
+            checked.pop(parameter.name, None)
             problems.append(_describe(parameter, refused.english, refused.chinese))
-    if problems:
-        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
-    return checked
+    return checked, problems
 
 
 def check_tool_inputs(
@@ -146,18 +158,26 @@ def check_tool_inputs(
 
     The tool YAML offers every family's sizes and durations; the family decides which the chosen model takes (a
     size range has no finite menu), so those two are checked against the family only, with the model named.
+    Every refused value is named in one error.
     """
     declared = tuple(declarations)
     if not settings.families:
         return check_inputs(declared, values, files)
+    model = str(values.get("model") or "").strip() or settings.default_model
+    family = model_family(settings, model)
+    assert family is not None  # settings with families name one for every model, or model_family raised
+    defaults = {parameter.name: parameter.default for parameter in declared if parameter.default is not None}
+    fitted = without_untaken_defaults(family, values, defaults)
     by_family = tuple(
         dataclasses.replace(parameter, options=None) if parameter.name in ("size", "duration") else parameter
         for parameter in declared
     )
-    checked = check_inputs(by_family, values, files)
-    defaults = {parameter.name: parameter.default for parameter in declared if parameter.default is not None}
+    checked, problems = _checked(by_family, fitted, files)
     labels = {parameter.name: (parameter.label, parameter.label_zh) for parameter in declared}
-    return check_for_model(settings, checked, defaults=defaults, labels=labels)
+    problems += problems_for_model(model, family, checked, labels)
+    if problems:
+        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
+    return checked
 
 
 # ── one value ──────────────────────────────────────────────────────────────────

@@ -3,9 +3,10 @@
 Strategy: every case derives its settings from this rendering's own (dataclasses.replace), switching on one
 piece of vocabulary the way a preset would (multipart bodies, binary results, status and result URLs named by
 the submit answer, results inside lists of objects, model families with their own fields, sizes, limits and
-timeouts, auth header variants, partial failures, HTTP 500 on status requests), starts scripts/fake_provider.py built from those settings, and asserts
-what the fake received (the exact parts, headers and paths) and what the plugin returned (the exact bytes,
-or the exception and its message). So the cases run in every rendering, whatever its preset.
+timeouts, auth header variants, partial failures, HTTP 500 on status requests), starts scripts/fake_provider.py
+built from those settings, and asserts what the fake received (the exact parts, headers and paths) and what the
+plugin returned (the exact bytes, or the exception and its message). So the cases run in every rendering,
+whatever its preset.
 """
 
 from __future__ import annotations
@@ -244,8 +245,8 @@ def test_a_size_the_model_does_not_take_is_refused_before_any_request(fakes: Any
     fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
     with pytest.raises(InvalidInputError) as caught:
         run(fake, size="1328x1328")
-    assert f"Input 'size' is \"1328x1328\"; {MODEL} takes one of 1024x1024, 960x1280." in caught.value.english
-    assert f"{MODEL} 支持 1024x1024, 960x1280 之一" in caught.value.chinese
+    assert f"Input 'size' is \"1328x1328\"; allowed for {MODEL}: one of 1024x1024, 960x1280." in caught.value.english
+    assert f"参数 'size'为 \"1328x1328\"；{MODEL} 允许：1024x1024, 960x1280 之一。" in caught.value.chinese
     for size in ("1680x1024", "1000x1000", "128x1024"):  # past the side, not a multiple of 16, under the side
         with pytest.raises(InvalidInputError, match="WxH with sides 256-1664, multiples of 16"):
             run(fake, model="qwen/qwen-image", size=size)
@@ -255,7 +256,7 @@ def test_a_size_the_model_does_not_take_is_refused_before_any_request(fakes: Any
 
 def test_a_family_limit_is_refused_with_the_model_named(fakes: Any) -> None:
     fake = fakes(family_variant(kolors=KOLORS_LIKE))
-    with pytest.raises(InvalidInputError, match=f"Input 'guidance' is 1; {MODEL} takes 1.5 to 20."):
+    with pytest.raises(InvalidInputError, match=f"Input 'guidance' is 1; allowed for {MODEL}: 1.5 to 20."):
         run(fake, guidance=1.0)
     assert fake.requests == []
 
