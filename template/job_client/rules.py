@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 DOTTED_PATH = re.compile(r"^[A-Za-z0-9_-]+(\[[*0-9]+\])?([.][A-Za-z0-9_-]+(\[[*0-9]+\])?)*$")
 BASE_URL = re.compile(r"^https?://[^/ ?#]+(/[^ ?#]*)?$")
+# A size option in the provider's own words: 1024x1024, 16:9, landscape_4_3, 2K (no spaces).
+SIZE_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.*-]{0,31}$")
 RESULT_KINDS = ("url", "base64", "binary")
 BODY_FORMATS = ("json", "multipart")
 TRANSPORTS = ("data_uri", "url")
@@ -26,7 +28,8 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     statuses = (poll.success, poll.failure, poll.pending)
     paths = [submit.task_id_field, poll.status_field, *settings.error_fields]
     paths += [path for path in (result.field, submit.poll_url_field, submit.result_url_field) if path]
-    paths += submit.body_fields.values()
+    field_sets = [submit.body_fields, *(family.body_fields for family in settings.families.values())]
+    paths += [path for fields in field_sets for target in fields.values() for path in _targets(target)]
     # A model named in the path (Replicate, fal, BFL) need not be in the body too.
     named_in_path = "{model}" in str(submit.path)
     needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
@@ -54,8 +57,13 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     headers = [*submit.headers.values(), *poll.headers.values()]
     if any(not isinstance(value, str) for value in headers):
         return "quote header values"
-    if any(name not in submit.body_fields for name in needed):
+    if any(name not in fields for fields in field_sets for name in needed):
         return f"fields need: {', '.join(needed)}"
+    if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
+        return "size: one path, or [width path, height path]"
+    sizes = [size for family in settings.families.values() for size in family.sizes]
+    if any(not SIZE_WORD.match(str(size)) for size in sizes):
+        return f"{tool}.sizes: WxH, W:H or a name"
     if settings.image_input.transport not in TRANSPORTS:
         return "image_input.transport must be data_uri or url"
     return _limit_problem(settings)
@@ -73,6 +81,11 @@ def _limit_problem(settings: Settings) -> str | None:
         if not low <= value <= high:
             return f"{name} must be {low:g}-{high:g}{unit}"
     return None
+
+
+def _targets(target: object) -> list[object]:
+    """A body field's dotted paths: one, or [width, height] for a size sent as two numbers."""
+    return list(target) if isinstance(target, list) else [target]
 
 
 def _overlap(success: tuple[str, ...], failure: tuple[str, ...], pending: tuple[str, ...]) -> bool:

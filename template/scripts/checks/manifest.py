@@ -300,7 +300,7 @@ def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> No
         if parameter.get("name") == "size" and any(
             not SIZE_PATTERN.match(str(option.get("value"))) for option in options
         ):
-            report.error(file, f"{name}.sizes: WIDTHxHEIGHT", PROJECT, "parameters")
+            report.error(file, f"{name}.sizes: WxH, W:H or a name", PROJECT, "parameters")
 
 
 def check_identity_name(file: str, identity: Mapping[str, Any], report: Report) -> None:
