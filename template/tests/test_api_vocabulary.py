@@ -171,6 +171,7 @@ def test_result_url_fetched_after_success_with_a_key_scheme(fakes: Any) -> None:
     """fal: status_url says COMPLETED, then response_url holds {images: [{url}]}; `Authorization: Key <key>`."""
     settings = dataclasses.replace(
         async_variant(result_field="images[*].url", poll_url_field="status_url", result_url_field="response_url"),
+        auth_header="Authorization",
         auth_scheme="Key",
     )
     fake = fakes(settings)
@@ -228,8 +229,11 @@ def test_each_family_sends_its_own_field_names(fakes: Any) -> None:
     run(fake, size="960*1280", n=2.0, guidance=5.0)
     run(fake, model="qwen/qwen-image", size="1328x1328", guidance=4.0)
     kolors, qwen = (request.body for request in fake.requests_of("submit"))
-    assert kolors == {"model": MODEL, "prompt": PROMPT, "image_size": "960x1280", "batch_size": 2, "guidance": 5.0}
-    assert qwen == {"model": "qwen/qwen-image", "prompt": PROMPT, "image_size": "1328x1328", "cfg": 4.0}
+    separator = fake.settings.submit.size_separator  # this rendering's: 1024x1024 or 1024*1024
+    assert kolors == {
+        "model": MODEL, "prompt": PROMPT, "image_size": f"960{separator}1280", "batch_size": 2, "guidance": 5.0
+    }  # fmt: skip
+    assert qwen == {"model": "qwen/qwen-image", "prompt": PROMPT, "image_size": f"1328{separator}1328", "cfg": 4.0}
 
 
 def test_a_parameter_the_model_does_not_take_is_refused_naming_what_it_takes(fakes: Any) -> None:
@@ -278,7 +282,7 @@ def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> N
 
 
 def test_the_form_default_a_model_does_not_take_is_left_out_and_a_chosen_value_is_not() -> None:
-    settings = family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE)
+    settings = family_variant(kolors=KOLORS_LIKE, qwen=dataclasses.replace(QWEN_LIKE, size_range=None))
     size = Parameter("size", "select", default="1024x1024", options=("1024x1024", "1328x1328"), label="Size")
     count = Parameter("n", "number", default=1, min=1, max=4, precision=0, label="Images", label_zh="数量")
     qwen = {"model": "qwen/qwen-image", "prompt": PROMPT}
