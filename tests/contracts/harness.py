@@ -42,11 +42,18 @@ class Call:
     model: str
     prompt: str = "A red fox in fresh snow, golden hour"
     negative_prompt: str | None = None
-    size: str | None = None  # WxH; a driver converts it to what its official client wants
+    size: str | None = None  # the plugin's size option (WxH, 16:9, landscape_4_3); a driver converts it for its client
     n: int | None = None
     seed: int | None = None
     duration: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
     image: bytes | None = None
+
+    def given(self) -> set[str]:
+        """The optional parameters this call sets (the tool parameters besides model, prompt and image)."""
+        names = ("negative_prompt", "size", "n", "seed", "duration", "steps", "guidance")
+        return {name for name in names if getattr(self, name) is not None}
 
     def dify_parameters(self) -> dict[str, Any]:
         """The parameters as Dify hands them to the tool: numbers as floats, the image added by the runner."""
@@ -54,7 +61,7 @@ class Call:
         for name in ("negative_prompt", "size"):
             if getattr(self, name) is not None:
                 parameters[name] = getattr(self, name)
-        for name in ("n", "seed", "duration"):
+        for name in ("n", "seed", "duration", "steps", "guidance"):
             if getattr(self, name) is not None:
                 parameters[name] = float(getattr(self, name))
         return parameters
@@ -94,6 +101,14 @@ class Driver(Protocol):
 
 
 # Optional driver hooks, with the answer most providers give.
+def family_calls(driver: Any, tool: str) -> dict[str, Call]:
+    """``driver.family_calls(tool)``: one call per model family of the tool (settings ``families``), each with a
+    model of that family, every optional parameter it takes and a size other than its default; the success
+    scenario runs once per family. Without the hook: the driver's one ``call(tool)``."""
+    hook = getattr(driver, "family_calls", None)
+    return hook(tool) if hook else {"": driver.call(tool)}
+
+
 def scenarios(driver: Any, tool: str) -> tuple[str, ...]:
     """``driver.scenarios(tool)`` when the scenarios differ per tool, else ``driver.SCENARIOS``."""
     per_tool = getattr(driver, "scenarios", None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,16 +27,23 @@ import pytest
 import yaml
 
 from conftest import render
-from contracts.harness import Expected, body_view, known_gap, run_plugin, scenarios, sdk_only
+from contracts.harness import Expected, body_view, family_calls, known_gap, run_plugin, scenarios, sdk_only
 from contracts.providers import DRIVERS
 from contracts.recorder import Recorded, Recorder
 
 CASES = [
-    pytest.param(preset, tool, scenario, id=f"{preset}-{tool}-{scenario}")
+    pytest.param(preset, tool, scenario, family, id="-".join(filter(None, (preset, tool, scenario, family))))
     for preset, driver in DRIVERS.items()
     for tool in driver.TOOLS
     for scenario in scenarios(driver, tool)
+    # The success path once per model family (each with its own model, parameters and size); failures once.
+    for family in (family_calls(driver, tool) if scenario == "success" else [""])
 ]
+# What every preset's scripted answers must cover: failures too, not only the success path.
+REQUIRED_SCENARIOS = {
+    "sync": {"success", "bad_key", "http_error"},
+    "async": {"success", "bad_key", "http_error", "task_failed", "status_500"},
+}
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +81,9 @@ def assert_same_request(
         assert ours[name] == (kind, value), f"body field {name}: type and value"
 
 
-def check_contract(driver: Any, root: Path, tool: str, scenario: str) -> None:
+def check_contract(driver: Any, root: Path, tool: str, scenario: str, family: str = "") -> None:
     """Run the official client and the rendering at ``root`` on one recorder; assert they agree."""
-    call = driver.call(tool)
+    call = family_calls(driver, tool)[family] if family else driver.call(tool)
     with Recorder() as recorder:
         expected: Expected = driver.script(recorder, tool, scenario)
         official = driver.official(recorder.origin, tool, call)
@@ -119,14 +127,51 @@ def settings_of(root: Path) -> dict[str, Any]:
     return yaml.safe_load((root / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("preset", "tool", "scenario"), CASES)
-def test_plugin_matches_the_official_client(rendered: Any, preset: str, tool: str, scenario: str) -> None:
+@pytest.mark.parametrize(("preset", "tool", "scenario", "family"), CASES)
+def test_plugin_matches_the_official_client(rendered: Any, preset: str, tool: str, scenario: str, family: str) -> None:
     driver = DRIVERS[preset]
     root = rendered(preset)
     gap = known_gap(driver, tool, settings_of(root))
     if gap:
         pytest.xfail(f"{preset} preset data: {gap}")  # see the module docstring
-    check_contract(driver, root, tool, scenario)
+    check_contract(driver, root, tool, scenario, family)
+
+
+@pytest.mark.parametrize("preset", list(DRIVERS))
+def test_every_model_family_is_called_with_a_model_of_its_own_and_all_it_takes(rendered: Any, preset: str) -> None:
+    """Contracts cover models, not defaults: a call per family, each with every optional parameter the family
+    takes and a size other than its default, and a model other than the tool's default wherever one exists."""
+    driver = DRIVERS[preset]
+    families = settings_of(rendered(preset))["tools"]
+    for tool in driver.TOOLS:
+        declared = families[tool]["families"]
+        calls = family_calls(driver, tool)
+        assert set(calls) == set(declared), f"{preset} {tool}: calls for {sorted(calls)}, families {sorted(declared)}"
+        default = families[tool]["default_model"]
+        known = families[tool]["models"]["known"]
+        for name, call in calls.items():
+            family = declared[name]
+            assert any(re.fullmatch(pattern, call.model) for pattern in family["match"]), (name, call.model)
+            others = [
+                model for model in known if model != default and any(re.fullmatch(p, model) for p in family["match"])
+            ]
+            assert call.model != default or not others, f"{preset} {tool} {name}: call {others[0]}, not the default"
+            takes = set(family["body_fields"]) - {"model", "prompt", "image"}
+            assert call.given() == takes, f"{preset} {tool} {name}: sets {sorted(call.given())}, takes {sorted(takes)}"
+            sizes = family.get("sizes") or []
+            if "size" in takes and len(sizes) > 1:
+                assert call.size != sizes[0], f"{preset} {tool} {name}: a size other than the default {sizes[0]}"
+
+
+@pytest.mark.parametrize("preset", list(DRIVERS))
+def test_every_preset_scripts_its_failures(rendered: Any, preset: str) -> None:
+    driver = DRIVERS[preset]
+    tools = settings_of(rendered(preset))["tools"]
+    top_mode = settings_of(rendered(preset))["mode"]
+    for tool in driver.TOOLS:
+        mode = tools[tool].get("mode", top_mode)
+        missing = REQUIRED_SCENARIOS[mode] - set(scenarios(driver, tool))
+        assert not missing, f"{preset} {tool} ({mode}): no scripted {sorted(missing)}"
 
 
 def patched_copy(root: Path, destination: Path, edit: Any) -> Path:
