@@ -21,6 +21,8 @@ SIZE = re.compile(r"^\s*(\d+)\s*[xX*×]\s*(\d+)\s*$")
 SHOWN_OPTIONS = 12
 # Inputs every model of a tool takes: never "not taken".
 ALWAYS_TAKEN = ("model", "prompt")
+# Selects whose options differ per model: the tool YAML offers every family's, the chosen model's family decides.
+BY_FAMILY = ("size", "duration")
 
 
 def model_family(settings: Settings, model: str) -> ModelFamily | None:
@@ -29,14 +31,19 @@ def model_family(settings: Settings, model: str) -> ModelFamily | None:
         return None
     found = settings.family_for(model)
     if found is None:
-        known = ", ".join(list(settings.models.known)[:SHOWN_OPTIONS]) or settings.default_model
-        raise InvalidInputError(
-            f"Input 'model' is \"{model}\": no model family in settings.yaml covers it, so this tool cannot call it. "
-            f"Models it can call include: {known}.",
-            f"参数 'model' 为 \"{model}\"：settings.yaml 中没有覆盖它的模型系列，本工具无法调用它。"
-            f"可调用的模型包括：{known}。",
-        )
+        raise InvalidInputError(*uncovered_model(settings, model))
     return found[1]
+
+
+def uncovered_model(settings: Settings, model: str) -> tuple[str, str]:
+    """(English, Chinese) for a model no family covers: this tool cannot call it."""
+    known = ", ".join(list(settings.models.known)[:SHOWN_OPTIONS]) or settings.default_model
+    return (
+        f"Input 'model' is \"{model}\": no model family in settings.yaml covers it, so this tool cannot call it. "
+        f"Models it can call include: {known}.",
+        f"参数 'model' 为 \"{model}\"：settings.yaml 中没有覆盖它的模型系列，本工具无法调用它。"
+        f"可调用的模型包括：{known}。",
+    )
 
 
 def normal_size(value: str) -> str:
@@ -62,6 +69,8 @@ def takes_size(family: ModelFamily, size: str) -> bool:
 
 def takes_value(family: ModelFamily, name: str, value: Any) -> bool:
     """Whether the family takes this value of a parameter it takes (sizes, durations, number limits)."""
+    if name in BY_FAMILY and not isinstance(value, str | int | float):
+        return False
     if name == "size" and (family.sizes or family.size_range):
         return takes_size(family, str(value))
     if name == "duration" and family.durations:
@@ -70,6 +79,16 @@ def takes_value(family: ModelFamily, name: str, value: Any) -> bool:
     if limit is None or number is None:
         return True
     return (limit.min is None or number >= limit.min) and (limit.max is None or number <= limit.max)
+
+
+def as_offered(family: ModelFamily, name: str, value: Any) -> Any:
+    """A size or duration as the family's menu writes it (1024*1024 -> 1024x1024, 5.0 -> "5"); others unchanged."""
+    if name == "duration" and _number(value) is not None:
+        return _format(_number(value))
+    if name == "size" and isinstance(value, str):
+        wanted = normal_size(value)
+        return next((option for option in family.sizes if normal_size(option) == wanted), wanted)
+    return value
 
 
 def without_untaken_defaults(
@@ -194,4 +213,8 @@ def _format(number: float | None) -> str:
 
 
 def _show(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else _format(_number(value)) or repr(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _format(value)
+    return f"a {type(value).__name__}" + (f" of {len(value)}" if isinstance(value, list | tuple | dict) else "")

@@ -35,7 +35,13 @@ from typing import Any
 import yaml
 
 from job_client.errors import InvalidInputError
-from job_client.families import model_family, problems_for_model, without_untaken_defaults
+from job_client.families import (
+    BY_FAMILY,
+    as_offered,
+    problems_for_model,
+    uncovered_model,
+    without_untaken_defaults,
+)
 from job_client.inputs import INPUT_TYPES, MAX_FETCH_BYTES
 from job_client.settings import ImageInputSettings, Settings
 
@@ -164,20 +170,22 @@ def check_tool_inputs(
     if not settings.families:
         return check_inputs(declared, values, files)
     model = str(values.get("model") or "").strip() or settings.default_model
-    family = model_family(settings, model)
-    assert family is not None  # settings with families name one for every model, or model_family raised
+    found = settings.family_for(model)
+    if found is None:  # every input is still checked, so one error names all that is wrong
+        checked, problems = _checked(declared, values, files)
+        if not any(english.startswith("Input 'model'") for english, _ in problems):
+            problems.append(uncovered_model(settings, model))
+        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
+    family = found[1]
     defaults = {parameter.name: parameter.default for parameter in declared if parameter.default is not None}
     fitted = without_untaken_defaults(family, values, defaults)
-    by_family = tuple(
-        dataclasses.replace(parameter, options=None) if parameter.name in ("size", "duration") else parameter
-        for parameter in declared
-    )
-    checked, problems = _checked(by_family, fitted, files)
+    # The family checks its own sizes and durations (problems_for_model), with the model named.
+    checked, problems = _checked([p for p in declared if p.name not in BY_FAMILY], fitted, files)
     labels = {parameter.name: (parameter.label, parameter.label_zh) for parameter in declared}
     problems += problems_for_model(model, family, checked, labels)
     if problems:
         raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
-    return checked
+    return {name: as_offered(family, name, value) if name in BY_FAMILY else value for name, value in checked.items()}
 
 
 # ── one value ──────────────────────────────────────────────────────────────────

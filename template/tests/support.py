@@ -84,6 +84,14 @@ def settings_for(tool: str) -> Settings:
     return load_settings(tool=SETTINGS_SECTION.get(tool, tool))
 
 
+def menu_admits(settings: Settings, model: str) -> bool:
+    """Whether the live menu offers a listed id the curated list does not name: one a model family (or, without
+    families, an id pattern of models.match) covers."""
+    if settings.families:
+        return settings.family_for(model) is not None
+    return any(re.fullmatch(pattern, model) for pattern in settings.models.match)
+
+
 def quick(settings: Settings) -> Settings:
     """The same API, polled every 0.1 s so that async cases take milliseconds; polling timing is tested apart."""
     return dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, first_delay=0.05, interval=0.1))

@@ -297,7 +297,7 @@ def test_the_form_default_a_model_does_not_take_is_left_out_and_a_chosen_value_i
 def test_a_wait_style_submit_reads_for_its_familys_timeout_within_max_wait() -> None:
     """Replicate holds a `Prefer: wait` create up to 60 s: the submit reads longer than that, never past max_wait."""
     slow = dataclasses.replace(KOLORS_LIKE, request_timeout=75.0)
-    settings = dataclasses.replace(family_variant(kolors=slow), request_timeout=30.0, max_wait=240.0)
+    settings = dataclasses.replace(family_variant(kolors=slow), request_timeout=30.0, max_wait=240.0, api_key_prefix="")
     session = RecordingSession()
     client = JobClient(settings, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0)
     client.generate({"prompt": PROMPT})
@@ -432,7 +432,8 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
         "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
         "families: {a: {match: [m], sizes: [1024x1024], body_fields: {model: model, prompt: prompt}},\n"
-        "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70}}\n"
+        "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70,\n"
+        "    body_fields: {model: model, prompt: prompt}}}\n"
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
         "  body_fields: {model: model, prompt: prompt}}\n"
         "poll: {success: [Ready], failure: [Error]}\n"
@@ -442,7 +443,11 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     settings = load_settings(tmp_path / "settings.yaml")
     assert settings.families["a"].sizes == ("1024x1024",)
     assert settings.families["b"] == ModelFamily(
-        match=("n.*",), size_range=SizeRange(max_side=1440), limits={"steps": NumberLimit(max=4)}, request_timeout=70
+        match=("n.*",),
+        body_fields={"model": "model", "prompt": "prompt"},
+        size_range=SizeRange(max_side=1440),
+        limits={"steps": NumberLimit(max=4)},
+        request_timeout=70,
     )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
