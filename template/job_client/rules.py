@@ -1,6 +1,8 @@
-"""The rules a settings.yaml must meet, in the words of the template's answer validators (includes/rules.jinja).
+"""The rules across keys a settings.yaml must meet, in the words of the answer validators (includes/rules.jinja).
 
-load_settings applies them, so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
+Each key's own type, values and range are the schema's (job_client/schema.py); these are the rules that relate
+keys (a status in two lists, {task_id} in poll.path, the fields every family needs). load_settings applies both,
+so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
 """
 
 from __future__ import annotations
@@ -8,16 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from job_client.schema import schema
+
 if TYPE_CHECKING:
     from job_client.settings import Settings
 
-DOTTED_PATH = re.compile(r"^[A-Za-z0-9_-]+(\[[*0-9]+\])?([.][A-Za-z0-9_-]+(\[[*0-9]+\])?)*$")
-BASE_URL = re.compile(r"^https?://[^/ ?#]+(/[^ ?#]*)?$")
-# A size option in the provider's own words: 1024x1024, 16:9, landscape_4_3, 2K (no spaces).
-SIZE_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.*-]{0,31}$")
-RESULT_KINDS = ("url", "base64", "binary")
-BODY_FORMATS = ("json", "multipart")
-TRANSPORTS = ("data_uri", "url")
+# The schema's dotted-path rule, applied here to body_fields targets (a size may map to two of them).
+DOTTED_PATH = re.compile(schema()["dotted"]["pattern"])
 # The inputs a tool cannot work without, besides the prompt and the model.
 REQUIRED_INPUTS = {"image_edit": ("image",)}
 
@@ -34,19 +33,13 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     named_in_path = "{model}" in str(submit.path)
     needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
     checks: list[tuple[bool, str]] = [
-        (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),
         (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
-        (not BASE_URL.match(str(settings.base_url)), "base_url: use http(s)://host/path"),
-        (not str(settings.validate_path).startswith("/"), "validate_path must start with /"),
-        (not str(submit.path).startswith("/"), "submit.path must start with /"),
         (
             settings.mode == "async" and not submit.poll_url_field and "{task_id}" not in str(poll.path),
             "poll.path needs {task_id}",
         ),
         (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure empty"),
         (settings.mode == "async" and _overlap(*statuses), "a status is in two lists"),
-        (result.kind not in RESULT_KINDS, "result.kind: url/base64/binary"),
-        (submit.body_format not in BODY_FORMATS, "body_format: json or multipart"),
     ]
     for broken, message in checks:
         if broken:
@@ -54,18 +47,11 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     bad_paths = [path for path in paths if not DOTTED_PATH.match(str(path))]
     if bad_paths:
         return f'"{bad_paths[0]}" is not a dotted path'
-    headers = [*submit.headers.values(), *poll.headers.values()]
-    if any(not isinstance(value, str) for value in headers):
-        return "quote header values"
     if any(name not in fields for fields in field_sets for name in needed):
         return f"fields need: {', '.join(needed)}"
     if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
         return "size: one path, or [width path, height path]"
-    sizes = [size for family in settings.families.values() for size in family.sizes]
-    if any(not SIZE_WORD.match(str(size)) for size in sizes):
-        return f"{tool}.sizes: WxH, W:H or a name"
-    if settings.image_input.transport not in TRANSPORTS:
-        return "image_input.transport must be data_uri or url"
+
     return _limit_problem(settings)
 
 

@@ -40,6 +40,7 @@ from typing import Any, Literal
 import yaml
 
 from job_client.rules import first_problem
+from job_client.schema import first_problem as schema_problem
 
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
@@ -258,6 +259,9 @@ def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settin
         data = yaml.safe_load(stream)
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: expected a mapping")
+    problem = schema_problem(data)  # keys, types and ranges: the template's one schema (job_client/schema.yml)
+    if problem:
+        raise ValueError(f"{path.name}: {problem}")
     tool = tool or next(iter(data.get("tools") or {}), BASE_TOOL)
     where = f"{path.name} (tools.{tool})" if tool in (data.get("tools") or {}) else path.name
     settings = _build(Settings, _for_tool(data, tool, path.name), where)

@@ -30,7 +30,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 REPO_HOSTS = r"(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|gitee\.com|codeberg\.org|git\.sr\.ht)"
 REPO_URL_PATTERN = re.compile(rf"^https?://{REPO_HOSTS}/[^/\s]+/[^/\s]+?/?$")
 REPO_URL_IN_TEXT = re.compile(rf"https?://{REPO_HOSTS}/[^/\s)\]>]+/[^/\s)\]>]+")
-# A size option in the provider's own words: 1024x1024, 16:9, landscape_4_3, 2K (job_client/rules.py SIZE_WORD).
+# A size option in the provider's own words (the schema's size_word: 1024x1024, 16:9, landscape_4_3).
 SIZE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.*-]{0,31}$")
 CJK_PATTERN = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002ffff]")
 PRIVACY_PLACEHOLDER = re.compile(r"please\s+fill\s+in\s+the\s+privacy\s+policy", re.IGNORECASE)
