@@ -27,6 +27,7 @@ from conftest import PYTHON, ROOT, render
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT), extensions=[AnsibleCoreFiltersExtension])
 CUSTOM = yaml.safe_load((ROOT / "presets" / "custom.yml").read_text(encoding="utf-8"))
+SCHEMA = yaml.safe_load((ROOT / "includes" / "schema.yml").read_text(encoding="utf-8"))
 ALL_TOOLS = ["text2image", "image_edit", "text2video"]
 Edit = Callable[[dict[str, Any]], Any]
 
@@ -35,6 +36,11 @@ def copier_says(macro: str, *arguments: Any) -> str:
     """What the validator macro answers for these arguments (empty when the answer is good)."""
     source = f"{{% from 'includes/rules.jinja' import {macro} %}}{{{{ {macro}(*arguments) }}}}"
     return ENV.from_string(source).render(arguments=arguments).strip()
+
+
+def api_overrides_says(preset: dict[str, Any], tools: list[str]) -> str:
+    """What the api_overrides validator answers (copier.yml): the schema's walk, then the rules across keys."""
+    return copier_says("walk", preset, SCHEMA["preset"], "", SCHEMA) or copier_says("mapping", preset, tools, SCHEMA)
 
 
 def preset_with(edit: Edit) -> dict[str, Any]:
@@ -126,18 +132,61 @@ MAPPING_CASES = {
     ),
     "required fields": (
         lambda p: p["tools"]["image_edit"]["fields"].pop("image"),
-        lambda s: s["tools"]["image_edit"]["submit"]["body_fields"].pop("image"),
+        lambda s: [fields.pop("image") for fields in image_edit_field_sets(s)],
         "fields need: model, prompt, image",
     ),
+    # The schema (includes/schema.yml): any key at any depth, types, ranges, required keys.
+    "unknown key": (lambda p: p["api"].update(baseurl="x"), lambda s: s.update(baseurl="x"), "baseurl: unknown key"),
+    "number range": (
+        lambda p: p["api"]["poll"].update(interval=-1),
+        lambda s: s["poll"].update(interval=-1),
+        "poll.interval must be 0.1-600",
+    ),
+    "number type": (
+        lambda p: p["api"]["poll"].update(first_delay="soon"),
+        lambda s: s["poll"].update(first_delay="soon"),
+        "poll.first_delay: expected a number",
+    ),
+    "one of": (
+        lambda p: p["api"]["submit"].update(size_separator="-"),
+        lambda s: s["submit"].update(size_separator="-"),
+        "submit.size_separator: one of x, *",
+    ),
+    "pattern": (
+        lambda p: p["api"].update(auth_header="X Key"),
+        lambda s: s.update(auth_header="X Key"),
+        "auth_header: a header name",
+    ),
+    "required key": (
+        lambda p: p["tools"]["text2image"]["families"]["any"].pop("match"),
+        lambda s: s["tools"]["text2image"]["families"]["any"].pop("match"),
+        "tools.text2image.families.any.match: missing",
+    ),
+    "size word": (
+        lambda p: p["tools"]["text2image"]["families"]["any"].update(sizes=["big big"]),
+        lambda s: s["tools"]["text2image"]["families"]["any"].update(sizes=["big big"]),
+        'sizes: "big big" is not WxH, W:H or a name',
+    ),
+    "a model no family covers": (
+        lambda p: p["tools"]["text2image"]["families"]["any"].update(match=["only-this"]),
+        lambda s: s["tools"]["text2image"]["families"]["any"].update(match=["only-this"]),
+        "text2image: no family matches my-image-model",
+    ),
 }
+
+
+def image_edit_field_sets(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The image-editing tool's body fields: the union, and each family's complete set."""
+    tool = settings["tools"]["image_edit"]
+    return [tool["submit"]["body_fields"], *(family["body_fields"] for family in tool["families"].values())]
 
 
 @pytest.mark.parametrize(("edit_preset", "edit_settings", "words"), MAPPING_CASES.values(), ids=MAPPING_CASES.keys())
 def test_a_mapping_mistake_is_refused_in_the_same_words_by_copier_and_load_settings(
     custom_plugin: Path, tmp_path: Path, edit_preset: Edit, edit_settings: Edit, words: str
 ) -> None:
-    assert copier_says("mapping", CUSTOM, ALL_TOOLS) == ""
-    assert words in copier_says("mapping", preset_with(edit_preset), ALL_TOOLS)
+    assert api_overrides_says(CUSTOM, ALL_TOOLS) == ""
+    assert words in api_overrides_says(preset_with(edit_preset), ALL_TOOLS)
     assert plugin_says(custom_plugin, tmp_path, lambda s: None) == []
     refusals = plugin_says(custom_plugin, tmp_path, edit_settings)
     assert any(words in refusal for refusal in refusals), refusals
@@ -185,14 +234,14 @@ IDENTITY_CASES = {
 }
 TOOL_CASES = {
     "model menu": (
-        ("mapping", preset_with(lambda p: p["tools"]["text2image"]["models"][0].pop("id")), ["text2image"]),
+        ("mapping", preset_with(lambda p: p["tools"]["text2image"]["models"][0].pop("id")), ["text2image"], SCHEMA),
         in_tool(lambda ps: parameter(ps, "model")["options"][0].pop("value")),
         "text2image.models: need id, label",
     ),
     "size menu": (
-        ("mapping", preset_with(lambda p: p["tools"]["text2image"].update(sizes=["big"])), ["text2image"]),
-        in_tool(lambda ps: parameter(ps, "size")["options"][0].update(value="big")),
-        "text2image.sizes: WIDTHxHEIGHT",
+        ("walk", "big big", SCHEMA["size_word"], "", SCHEMA),
+        in_tool(lambda ps: parameter(ps, "size")["options"][0].update(value="big big")),
+        'sizes: "big big" is not WxH, W:H or a name',
     ),
     "English text": (
         ("english", "通义文生图"),

@@ -51,6 +51,9 @@ def first_problem(settings: Settings, tool: str) -> str | None:
         return f"fields need: {', '.join(needed)}"
     if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
         return "size: one path, or [width path, height path]"
+    uncovered = [model for model in settings.models.known if settings.families and not settings.family_for(model)]
+    if uncovered:
+        return f"{tool}: no family matches {uncovered[0]}"
 
     return _limit_problem(settings)
 
