@@ -467,8 +467,7 @@ RULE_CASES = [
     ),
     pytest.param(
         in_yaml("job_client/settings.yaml", lambda s: s["result"].update(kind="uri")),
-        "ERROR job_client/settings.yaml: settings.yaml (tools.text2image): result.kind: url/base64/binary "
-        "(project rule)",
+        "ERROR job_client/settings.yaml: settings.yaml: result.kind: url/base64/binary (project rule)",
         id="job-settings",
     ),
 ]

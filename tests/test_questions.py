@@ -91,9 +91,24 @@ BAD_ANSWERS = {
         {"advanced": True, "api_overrides": {"tools": {"text2image": {"models": [{"label": "A"}]}}}},
         "text2image.models: need id, label",
     ),
-    "size not WIDTHxHEIGHT": (
-        {"advanced": True, "api_overrides": {"tools": {"text2image": {"sizes": ["big"]}}}},
-        "text2image.sizes: WIDTHxHEIGHT",
+    "size not a size word": (
+        {
+            "advanced": True,
+            "api_overrides": {"tools": {"text2image": {"families": {"qwen-image": {"sizes": ["a b"]}}}}},
+        },
+        'sizes: "a b" is not WxH, W:H or a name',
+    ),
+    "unknown key at any depth": (
+        {"advanced": True, "api_overrides": {"api": {"baseurl": "x"}}},
+        "api.baseurl: unknown key",
+    ),
+    "a number out of range": (
+        {"advanced": True, "api_overrides": {"api": {"poll": {"interval": -1}}}},
+        "api.poll.interval must be 0.1-600",
+    ),
+    "a model no family covers": (
+        {"advanced": True, "api_overrides": {"tools": {"text2image": {"models": [{"id": "x/y", "label": "Y"}]}}}},
+        "text2image: no family matches x/y",
     ),
 }
 

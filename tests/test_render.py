@@ -35,7 +35,9 @@ ODD_API = {
             "models": [
                 {"id": "Qwen/Qwen-Image:v2", "label": 'Qwen "Image": #1'},
                 {"id": "wan2.2-t2i-flash", "label": "万相 2.2 & Flash"},
-            ]
+            ],
+            # A model the preset does not know needs its family (what it takes): here, the Wan family's sizes.
+            "families": {"odd": {"match": ["Qwen/Qwen-Image:v[0-9]+"], "sizes": ["1024x1024", "1280x720"]}},
         }
     },
 }
