@@ -96,7 +96,7 @@ BAD_ANSWERS = {
             "advanced": True,
             "api_overrides": {"tools": {"text2image": {"families": {"qwen-image": {"sizes": ["a b"]}}}}},
         },
-        'sizes: "a b" is not WxH, W:H or a name',
+        'size "a b": WxH, W:H or a name',
     ),
     "unknown key at any depth": (
         {"advanced": True, "api_overrides": {"api": {"baseurl": "x"}}},

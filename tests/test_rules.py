@@ -170,7 +170,7 @@ MAPPING_CASES = {
     "size word": (
         lambda p: p["tools"]["text2image"]["families"]["any"].update(sizes=["big big"]),
         lambda s: s["tools"]["text2image"]["families"]["any"].update(sizes=["big big"]),
-        'sizes: "big big" is not WxH, W:H or a name',
+        'size "big big": WxH, W:H or a name',
     ),
     "a model no family covers": (
         lambda p: p["tools"]["text2image"]["families"]["any"].update(match=["only-this"]),
@@ -246,7 +246,7 @@ TOOL_CASES = {
     "size menu": (
         ("walk", "big big", SCHEMA["size_word"], "", SCHEMA),
         in_tool(lambda ps: parameter(ps, "size")["options"][0].update(value="big big")),
-        'sizes: "big big" is not WxH, W:H or a name',
+        'size "big big": WxH, W:H or a name',
     ),
     "English text": (
         ("english", "通义文生图"),

@@ -299,7 +299,7 @@ def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> No
             report.error(file, f"{name}.models: need id, label", PROJECT, "parameters")
         bad_sizes = [str(option.get("value")) for option in options if not SIZE_PATTERN.match(str(option.get("value")))]
         if parameter.get("name") == "size" and bad_sizes:
-            report.error(file, f'{name}.sizes: "{bad_sizes[0]}" is not WxH, W:H or a name', PROJECT, "parameters")
+            report.error(file, f'{name}: size "{bad_sizes[0]}": WxH, W:H or a name', PROJECT, "parameters")
 
 
 def check_identity_name(file: str, identity: Mapping[str, Any], report: Report) -> None:
