@@ -1,8 +1,15 @@
 """OpenAI Images through the official ``openai`` SDK: images.generate (JSON) and images.edit (multipart).
 
 The SDK is pointed at the recorder with ``base_url``. Responses are the ImagesResponse shape the SDK parses
-(``data[].b64_json``, ``usage``); the failure is the documented error body ``{"error": {message, type, param,
-code}}`` that the SDK turns into ``BadRequestError``.
+(``data[].b64_json``, ``usage``). Failures use OpenAI's error body ``{"error": {message, type, param, code}}``,
+which the SDK raises as an APIStatusError whose ``body`` is the inner object:
+
+- bad_key: HTTP 401 ``invalid_api_key`` with the message of OpenAI's help article "Incorrect API key provided"
+  (https://help.openai.com/en/articles/6882433-incorrect-api-key-provided: the key shown masked);
+- http_error: HTTP 400 ``invalid_value`` for a size the model does not take, the message as the API words it
+  (observed in openai-php/client#641: "Invalid value: '1536x1024'. Supported values are: ...").
+
+Families (openai 3.57.0 types/image_generate_params.py): the models that take any WIDTHxHEIGHT and the others.
 """
 
 from __future__ import annotations
@@ -20,21 +27,39 @@ CLIENT = f"openai {openai.__version__}"
 API_KEY = "sk-contract-0123456789"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ()
-SCENARIOS = ("success", "http_error")  # what the scripted answers cover, for every tool
+SCENARIOS = ("success", "bad_key", "http_error")  # what the scripted answers cover, for every tool
 PATHS = {"text2image": "/v1/images/generations", "image_edit": "/v1/images/edits"}
+IMAGES = 2  # every call asks for two images (n takes 1..10), so one scripted answer serves each family
 
 
 def base_path(tool: str) -> str:
     return "/v1"  # the preset's base URL is https://api.openai.com/v1
 
 
-def call(tool: str) -> Call:
+def family_calls(tool: str) -> dict[str, Call]:
+    """A curated model of each family other than the default (gpt-image-2.5-flare; edits: gpt-image-2)."""
     if tool == "image_edit":
-        return Call(model="gpt-image-1", prompt="Make the sky purple", n=1, image=png("openai input"))
-    return Call(model="gpt-image-1", size="1024x1024", n=2)
+        return {"gpt-image": Call(model="gpt-image-1-mini", prompt="Make the sky purple", n=IMAGES, image=png("in"))}
+    return {
+        # 1536x864: the SDK's own example of an arbitrary size (16:9, both sides divisible by 16).
+        "gpt-image-any-size": Call(model="gpt-image-2.5-sunburst", size="1536x864", n=IMAGES),
+        "gpt-image": Call(model="gpt-image-1-mini", size="1024x1536", n=IMAGES),
+    }
+
+
+def call(tool: str) -> Call:
+    return next(iter(family_calls(tool).values()))
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
+    if scenario == "bad_key":
+        message = (
+            "Incorrect API key provided: sk-contr**********6789. "
+            "You can find your API key at https://platform.openai.com/account/api-keys."
+        )
+        invalid_key = {"message": message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}
+        recorder.script("POST", PATHS[tool], Answer(401, {"error": invalid_key}))
+        return Expected(error=message)
     if scenario == "http_error":
         message = "Invalid value: '99x99'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'."
         error = {
@@ -42,7 +67,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         }
         recorder.script("POST", PATHS[tool], Answer(400, error))
         return Expected(error=message)
-    images = [png(f"openai {tool} {index}") for index in range(call(tool).n or 1)]
+    images = [png(f"openai {tool} {index}") for index in range(IMAGES)]
     usage = {
         "input_tokens": 50,
         "output_tokens": 4160,
@@ -63,7 +88,7 @@ def official(origin: str, tool: str, call: Call) -> Official:
                 model=call.model, prompt=call.prompt, image=("input.png", call.image, "image/png"), n=call.n
             )
         else:
-            response = client.images.generate(model=call.model, prompt=call.prompt, size=call.size, n=call.n)  # type: ignore[arg-type]
+            response = client.images.generate(model=call.model, prompt=call.prompt, size=call.size, n=call.n)
     except openai.APIStatusError as error:
         body = error.body if isinstance(error.body, dict) else {}
         return Official(error=str(body.get("message") or error.message))
