@@ -12,8 +12,8 @@ wraps it in a list. The preset sends the string, as the table says.
 
 Failures: the documentation shows none of ModelScope's error bodies (its sample calls ``raise_for_status()`` and,
 for FAILED, prints "Image Generation Failed."). The bodies scripted here are the shape public ModelScope clients
-parse, ``{"errors": {"message"}, "request_id"}`` (not first-hand); what the sample's caller sees of them is the
-HTTP error with the answer's text, which is what ``official`` reports.
+parse, ``{"errors": {"message"}, "request_id"}`` (not first-hand), and their message texts are placeholders; what
+the sample's caller sees of them is the HTTP error with the answer's text, which is what ``official`` reports.
 """
 
 from __future__ import annotations
