@@ -217,6 +217,13 @@ def test_a_broken_preset_field_fails_its_contract(rendered: Any, tmp_path: Path,
             del target[key][item]
         else:
             target[key][item] = value
+        # Each model family carries its own complete body_fields, which decide the request: break them alike.
+        if (section, key) == ("submit", "body_fields") and item is not None:
+            for family in settings.get("tools", {}).get(tool, {}).get("families", {}).values():
+                if value is None:
+                    family["body_fields"].pop(item, None)
+                else:
+                    family["body_fields"][item] = value
 
     root = patched_copy(rendered(preset), tmp_path / "plugin", edit)
     with pytest.raises(AssertionError) as caught:

@@ -2,14 +2,22 @@
 
 The SDK is pointed at the recorder through ``dashscope.base_http_api_url``; ``async_call`` then ``wait`` is what
 ``call`` does, split so that a refused submit is reported instead of raising InvalidTask. Response shapes are the
-ones the SDK's own models parse (ImageSynthesisOutput.results[].url, VideoSynthesisOutput.video_url); failure shapes
-follow the DashScope async-task documentation: an HTTP error ``{code, message, request_id}``, a task
-``FAILED`` with ``output.code`` / ``output.message``, and a result item ``{code, message}`` instead of ``{url}``.
+ones the SDK's own models parse (ImageSynthesisOutput.results[].url, VideoSynthesisOutput.video_url). Failure
+bodies follow DashScope's status-code reference, https://help.aliyun.com/zh/dashscope/response-status-codes
+(also https://help.aliyun.com/zh/dashscope/return-status-code-description): an HTTP error is ``{code, message,
+request_id}`` (401 InvalidApiKey "Invalid API-key provided.", 400 InvalidParameter, 500 InternalError); a task
+that failed is ``output.task_status`` FAILED with ``output.code`` / ``output.message``; a result item that failed
+is ``{code, message}`` instead of ``{url}``.
+
+Families: one call per family of the rendered settings, with a model of that family other than the tool's
+default where the curated list has one, every optional parameter it takes and a size other than its first.
+Model data (text-to-image sizes, video tiers and durations) is cited in presets/dashscope.yml.
 """
 
 from __future__ import annotations
 
 import base64
+from http import HTTPStatus
 
 import dashscope
 from dashscope import ImageSynthesis, VideoSynthesis
@@ -29,9 +37,15 @@ SUBMIT_PATHS = {
     "image_edit": "/api/v1/services/aigc/image2image/image-synthesis",
     "text2video": "/api/v1/services/aigc/video-generation/video-synthesis",
 }
-MODERATION = "Output data may contain inappropriate content."
+POLL_PATH = f"/api/v1/tasks/{TASK}"
+# The status-code reference's messages, verbatim.
+BAD_KEY = "Invalid API-key provided."
+BAD_PARAMETER = "Required parameter(s) missing or invalid, please check the request parameters."
+INTERNAL_ERROR = "An internal error has occured, please try again later or contact service support."
+MODERATION = "Input or output data may contain inappropriate content."
 # An MP4's first box, so the plugin's type sniffing sees a video.
 MP4 = bytes.fromhex("0000001866747970") + b"isom\x00\x00\x02\x00isomavc1" + b"\x00\x00\x00\x08mdat"
+EDIT_PROMPT = "Make the sky purple"
 
 
 def base_path(tool: str) -> str:
@@ -39,17 +53,41 @@ def base_path(tool: str) -> str:
 
 
 def call(tool: str) -> Call:
+    """The call of the failure scenarios (and of a broken preset): the tool's default model.
+
+    Text-to-image leaves n out here, so these cases check the preset's constant parameters.n=1 (the API's own
+    default is 4); the scripted answers keep two result items, as partial needs (their shape is what is checked).
+    """
     if tool == "image_edit":
-        return Call(model="wanx2.1-imageedit", prompt="Make the sky purple", n=1, seed=7, image=png("dashscope input"))
+        return Call(model="wanx2.1-imageedit", prompt=EDIT_PROMPT, n=2, seed=7, image=png("dashscope input"))
     if tool == "text2video":
         return Call(model="wan2.2-t2v-plus", negative_prompt="blurry", size="1920x1080", duration=5, seed=7)
-    return Call(model="wan2.2-t2i-flash", negative_prompt="blurry", size="1024x1024", n=2, seed=7)
+    return Call(model="wan2.2-t2i-flash", negative_prompt="blurry", size="1024x1024", seed=7)
+
+
+def family_calls(tool: str) -> dict[str, Call]:
+    """One success call per model family (presets/dashscope.yml ``families``)."""
+    if tool == "image_edit":
+        # One curated model: the tool's default is the family's only one.
+        return {"wanx-imageedit": call(tool)}
+    if tool == "text2video":
+        # Each video model is its own family: its tiers' sizes and its durations (the 2.5 preview takes 10 s too).
+        video = {"negative_prompt": "blurry", "seed": 7}
+        return {
+            "wan25-t2v-preview": Call(model="wan2.5-t2v-preview", size="832x480", duration=10, **video),
+            "wan22-t2v-plus": Call(model="wan2.2-t2v-plus", size="1080x1920", duration=5, **video),
+            "wanx21-t2v-plus": Call(model="wanx2.1-t2v-plus", size="720x1280", duration=5, **video),
+            "wanx21-t2v-turbo": Call(model="wanx2.1-t2v-turbo", size="832x480", duration=5, **video),
+        }
+    # A free W*H inside the documented 512-1440 per side, not one of the menu's sizes.
+    return {"wan-t2i": Call(model="wan2.2-t2i-plus", negative_prompt="blurry", size="1440x810", n=2, seed=7)}
 
 
 def scenarios(tool: str) -> tuple[str, ...]:
+    failures = ("bad_key", "http_error", "task_failed", "status_500")
     if tool == "text2video":
-        return ("success", "http_error", "task_failed")
-    return ("success", "partial", "http_error", "task_failed")
+        return ("success", *failures)
+    return ("success", "partial", *failures)
 
 
 def sdk_only(tool: str) -> dict[str, str]:
@@ -64,23 +102,31 @@ def sdk_only(tool: str) -> dict[str, str]:
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     submitted = {"output": {"task_status": "PENDING", "task_id": TASK}, "request_id": "req-submit"}
+    if scenario == "bad_key":
+        error = {"code": "InvalidApiKey", "message": BAD_KEY, "request_id": "req-key"}
+        recorder.script("POST", SUBMIT_PATHS[tool], Answer(401, error))
+        return Expected(error=BAD_KEY)
     if scenario == "http_error":
-        message = "Parameter size is invalid: 99999*1."
-        error = {"code": "InvalidParameter", "message": message, "request_id": "req-bad"}
+        error = {"code": "InvalidParameter", "message": BAD_PARAMETER, "request_id": "req-bad"}
         recorder.script("POST", SUBMIT_PATHS[tool], Answer(400, error))
-        return Expected(error=message)
+        return Expected(error=BAD_PARAMETER)
     recorder.script("POST", SUBMIT_PATHS[tool], Answer(200, submitted))
-    running = {"request_id": "req-poll", "output": {"task_id": TASK, "task_status": "RUNNING"}}
-    poll = f"/api/v1/tasks/{TASK}"
+    running = Answer(200, {"request_id": "req-poll", "output": {"task_id": TASK, "task_status": "RUNNING"}})
     if scenario == "task_failed":
         failed = {"task_id": TASK, "task_status": "FAILED", "code": "DataInspectionFailed", "message": MODERATION}
-        recorder.script("GET", poll, Answer(200, running), Answer(200, {"request_id": "req-2", "output": failed}))
+        recorder.script("GET", POLL_PATH, running, Answer(200, {"request_id": "req-2", "output": failed}))
         return Expected(error=MODERATION)
+    # status_500: one HTTP 500 on a status request, then the task's answer (see official()).
+    first = (
+        Answer(500, {"code": "InternalError", "message": INTERNAL_ERROR, "request_id": "req-500"})
+        if scenario == "status_500"
+        else running
+    )
     if tool == "text2video":
         video = MP4 + b"dashscope video"
         url = serve_file(recorder, "video.mp4", video, "video/mp4")
         done = {"task_id": TASK, "task_status": "SUCCEEDED", "video_url": url}
-        recorder.script("GET", poll, Answer(200, running), Answer(200, {"request_id": "req-2", "output": done}))
+        recorder.script("GET", POLL_PATH, first, Answer(200, {"request_id": "req-2", "output": done}))
         return Expected(files=[video])
     images = [png(f"dashscope {tool} {index}") for index in range(2)]
     results: list[dict[str, str]] = [{"url": serve_file(recorder, f"r{i}.png", data)} for i, data in enumerate(images)]
@@ -89,7 +135,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         images = images[:1]
     done = {"task_id": TASK, "task_status": "SUCCEEDED", "results": results}
     answer = {"request_id": "req-2", "output": done, "usage": {"image_count": len(images)}}
-    recorder.script("GET", poll, Answer(200, running), Answer(200, answer))
+    recorder.script("GET", POLL_PATH, first, Answer(200, answer))
     failures = [f"DataInspectionFailed: {MODERATION}"] if scenario == "partial" else []
     return Expected(files=images, failures=failures)
 
@@ -110,15 +156,22 @@ def official(origin: str, tool: str, call: Call) -> Official:
             seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
     else:
+        # The API makes 4 images when n is not sent (documented default); the preset sends n=1 then, so one image
+        # asked of the SDK is n=1 too.
         response = ImageSynthesis.async_call(
-            model=call.model, prompt=call.prompt, negative_prompt=call.negative_prompt, size=size, n=call.n,
-            seed=call.seed, api_key=API_KEY,
+            model=call.model, prompt=call.prompt, negative_prompt=call.negative_prompt, size=size,
+            n=call.n if call.n is not None else 1, seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
-    if response.status_code != 200:  # the submit was refused: call() would raise InvalidTask here
+    if response.status_code != HTTPStatus.OK:  # the submit was refused: call() would raise InvalidTask here
         return Official(error=response.message)
-    synthesis = VideoSynthesis if tool == "text2video" else ImageSynthesis
-    response = synthesis.wait(response, api_key=API_KEY)
-    if response.status_code != 200:
+    synthesis, submitted = (VideoSynthesis if tool == "text2video" else ImageSynthesis), response
+    response = synthesis.wait(submitted, api_key=API_KEY)
+    if response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR:
+        # wait() retries only 503 and 504 on a status request (dashscope.common.constants.REPEATABLE_STATUS) and
+        # hands a 500 back to its caller; the task lives on, so a caller asks again, as the plugin does by itself
+        # (a bounded number of times). Both then end with the task's own answer.
+        response = synthesis.wait(submitted, api_key=API_KEY)
+    if response.status_code != HTTPStatus.OK:
         return Official(error=response.message)
     output = response.output
     if output.task_status != "SUCCEEDED":
