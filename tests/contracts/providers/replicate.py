@@ -55,7 +55,7 @@ def call(tool: str) -> Call:
     return family_calls(tool)["flux-schnell"]
 
 
-def _prediction(status: str, **fields: Any) -> dict[str, Any]:
+def prediction_body(status: str, **fields: Any) -> dict[str, Any]:
     return {
         "id": PREDICTION.rsplit("/", 1)[1],
         "model": "black-forest-labs/flux-schnell",
@@ -88,14 +88,14 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     if scenario == "http_error":
         recorder.script("POST", SUBMIT, _problem(422, "Input validation failed", f"- {TOO_MANY_STEPS}\n"))
         return Expected(error=TOO_MANY_STEPS)
-    recorder.script("POST", SUBMIT, Answer(201, _prediction("starting")))
-    running = Answer(200, _prediction("processing"))
+    recorder.script("POST", SUBMIT, Answer(201, prediction_body("starting")))
+    running = Answer(200, prediction_body("processing"))
     if scenario == "task_failed":
-        recorder.script("GET", PREDICTION, running, Answer(200, _prediction("failed", error=NSFW)))
+        recorder.script("GET", PREDICTION, running, Answer(200, prediction_body("failed", error=NSFW)))
         return Expected(error=NSFW)
     images = [png(f"replicate {index}") for index in range(2)]
     output = [serve_file(recorder, f"out-{index}.webp", data) for index, data in enumerate(images)]
-    succeeded = Answer(200, _prediction("succeeded", output=output))
+    succeeded = Answer(200, prediction_body("succeeded", output=output))
     if scenario == "status_500":
         failing = _problem(500, "Internal Server Error", "Something went wrong")
         recorder.script("GET", PREDICTION, running, failing, succeeded)
