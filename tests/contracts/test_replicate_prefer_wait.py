@@ -44,12 +44,13 @@ read_timeouts = []
 
 class HeldCreate(requests.Session):
     def request(self, method, url, **kwargs):
+        response = super().request(method, url, **kwargs)
         if method == "POST":
             read_timeouts.append(kwargs["timeout"][1])
             now[0] += hold
             if kwargs["timeout"][1] <= hold:
                 raise requests.ReadTimeout("the create was still held open")
-        return super().request(method, url, **kwargs)
+        return response
 
 
 def sleep(seconds):
