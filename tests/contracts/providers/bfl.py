@@ -12,11 +12,13 @@ HTTPValidationError).
 Where the client and the plugin part (each expected outcome is the plugin's documented behaviour):
 - Errors: the client reports only a body's ``message``; BFL answers FastAPI's ``detail``, so the driver reads the
   ``detail`` of the HTTP response the client's BFLError was raised from (``__cause__.response``).
-- task_failed: the client ends only on ``Ready``, ``completed`` or ``failed``. BFL's failed statuses (``Error``,
-  ``Request Moderated``, ``Content Moderated``, ``Task not found``; the official enum text is not in the stored docs,
-  these are what every client we read handles) are not terminal to it: it polls on until max_retries, then raises
-  "Polling exceeded maximum retries". The driver asserts that, then reads the status with get_task_status; the
-  plugin stops at the first such status (poll.failure) and reports it.
+- task_failed: no status ends both. The client ends only on ``Ready``, ``completed`` or ``failed``; BFL's failed
+  statuses (``Error``, ``Request Moderated``, ``Content Moderated``, ``Task not found``: get-result.md names their
+  schema, StatusResponse, but the stored copy is cut off before the values, so these are the ones every client we
+  read handles) are not terminal to it: it polls on until max_retries, then raises "Polling exceeded maximum
+  retries". The driver asserts that, then reads the status with get_task_status; the plugin stops at the first
+  such status (poll.failure) and reports it, as the documentation's "poll until Ready" implies for a task that
+  cannot become Ready.
 - status_500: the client does not retry a status request: a 500 raises BFLError at once (asserted). The driver
   polls again with get_polling_result, as a caller would; the plugin retries a 500 on a status request itself.
 Response bodies not in BFL's documentation: the 403 is the one users report (github.com/gelasdev/ComfyUI-FLUX-BFL-API
@@ -122,7 +124,8 @@ def official(origin: str, tool: str, call: Call) -> Official:
         width, height = call.size.split("x")
         inputs.update(width=int(width), height=int(height))
     try:
-        submitted = client.generate(call.model, {k: v for k, v in inputs.items() if v is not None}, ClientConfig())
+        given = {name: value for name, value in inputs.items() if value is not None}
+        submitted = client.generate(call.model, given, ClientConfig(sync=False))  # sync: BFL_ENV=dev would poll
     except BFLError as error:
         return Official(error=_reason(error))
     polling = ClientConfig(polling_interval=0.1, max_retries=3)
