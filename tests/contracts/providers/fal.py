@@ -1,16 +1,29 @@
 """fal.ai queue through the official ``fal-client`` (SyncClient.submit, then the handle's get()).
 
-Captured with the client against the recorder (its queue host patched to the recorder):
+Captured with fal-client 1.0.3 against the recorder (its queue host, ``QUEUE_URL_FORMAT``, pointed at it):
 ``POST {queue}/{model}`` with ``Authorization: Key <key>``, JSON arguments -> ``{request_id, status_url,
 response_url, cancel_url}``; ``GET {status_url}`` (202 ``IN_QUEUE``/``IN_PROGRESS``, then 200 ``COMPLETED``);
 then ``GET {response_url}`` -> the model's output ``{images: [{url, width, height, content_type}], seed, ...}``.
- The preset (presets/fal.yml) must send the same. fal's ``image_size`` is an enum or a
-{width, height} object, which the vocabulary's WxH ``size`` does not express yet: it is left out.
+Arguments per family follow https://fal.ai/models/fal-ai/flux-1/dev/llms.txt and .../schnell/llms.txt:
+image_size (a name), num_images, num_inference_steps, seed, and guidance_scale for dev only.
+
+Failures (https://docs.fal.ai/errors, "Model Errors": an HTTP error whose ``detail`` is a list of ``{loc, msg,
+type, url, ctx}``; https://fal.ai/docs/documentation/model-apis/request-errors: a flat ``{detail, error_type}``
+for platform errors such as ``internal_error``, 500):
+- The queue has no failed status (IN_QUEUE, IN_PROGRESS, COMPLETED; fal-client's ``_parse_status`` raises on any
+  other). A failed request is COMPLETED, its status carrying ``error`` (fal-client ``Completed.error``), and its
+  response_url answers the model error: both sides end there, the client raising FalClientHTTPError(detail), the
+  plugin reporting the HTTP error of the result fetch.
+- bad_key: fal documents no 401 body; the flat ``detail`` string of its request errors is scripted (the text is
+  not fal's verbatim, not verifiable offline). http_error: a model error on the submit.
+- status_500: the client retries 408/409/429 and nginx-made 502-504 only, so a 500 on a status request raises
+  FalClientHTTPError at once (asserted); the driver calls get() again, as a caller would. The plugin retries it.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
 from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
@@ -21,46 +34,103 @@ CLIENT = f"fal-client {version('fal-client')}"
 API_KEY = "3f9c0d5e-contract:0123456789abcdef"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ("authorization",)
-SCENARIOS = ("success",)  # what the scripted answers cover, for every tool
-MODEL = "fal-ai/flux/dev"
+SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
+SUBMIT = "/fal-ai/flux/(dev|schnell)"
 REQUEST = "/fal-ai/flux/requests/764cabcf-b745-4b3e-ae38-1200304cf45b"
+BAD_KEY = "Invalid API key: authentication is required to access this application."
+TOO_MANY = "Input should be less than or equal to 4"
+FLAGGED = "The content could not be processed because it contained material flagged by a content checker."
+# What the last script() set up: official() checks the client's own behaviour on it (module docstring).
+_scripted: dict[str, str] = {}
 
 
 def base_path(tool: str) -> str:
     return ""
 
 
+def family_calls(tool: str) -> dict[str, Call]:
+    return {
+        "flux-dev": Call(model="fal-ai/flux/dev", size="square_hd", n=2, seed=7, steps=28, guidance=3.5),
+        "flux-schnell": Call(model="fal-ai/flux/schnell", size="portrait_16_9", n=2, seed=7, steps=4),
+    }
+
+
 def call(tool: str) -> Call:
-    return Call(model=MODEL, n=1, seed=7)
+    return family_calls(tool)["flux-dev"]
+
+
+def _model_error(status: int, field: str, message: str, kind: str, **context: Any) -> Answer:
+    error = {"loc": ["body", field], "msg": message, "type": kind, "url": f"https://docs.fal.ai/errors#{kind}",
+             "ctx": context}  # fmt: skip
+    return Answer(status, {"detail": [error]}, {"X-Fal-Retryable": "false"})
 
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
+    _scripted["scenario"] = scenario
+    if scenario == "bad_key":
+        recorder.script("POST", SUBMIT, Answer(401, {"detail": BAD_KEY}))
+        return Expected(error=BAD_KEY)
+    if scenario == "http_error":
+        recorder.script("POST", SUBMIT, _model_error(422, "num_images", TOO_MANY, "less_than_equal", le=4))
+        return Expected(error=TOO_MANY)
     base = "{origin}" + REQUEST
     handle = {"request_id": REQUEST.rsplit("/", 1)[1], "response_url": base, "status_url": base + "/status",
               "cancel_url": base + "/cancel", "queue_position": 0}  # fmt: skip
-    recorder.script("POST", f"/{MODEL}", Answer(200, handle))
+    recorder.script("POST", SUBMIT, Answer(200, handle))
     in_progress = {"status": "IN_PROGRESS", "request_id": handle["request_id"], "response_url": base, "logs": None}
     done = {**in_progress, "status": "COMPLETED", "metrics": {"inference_time": 1.9}}
-    recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), Answer(200, done))
-    image = png("fal")
+    if scenario == "task_failed":
+        failed = {**done, "error": FLAGGED, "error_type": "content_policy_violation"}
+        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), Answer(200, failed))
+        recorder.script("GET", REQUEST, _model_error(422, "prompt", FLAGGED, "content_policy_violation"))
+        return Expected(error=FLAGGED)
+    if scenario == "status_500":
+        internal = Answer(500, {"detail": "Internal server error", "error_type": "internal_error"},
+                          {"X-Fal-Error-Type": "internal_error"})  # fmt: skip
+        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), internal, Answer(200, done))
+    else:
+        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), Answer(200, done))
+    images = [png(f"fal {index}") for index in range(2)]
     output = {
         "images": [
-            {"url": serve_file(recorder, "fal.jpg", image), "width": 1024, "height": 768, "content_type": "image/png"}
+            {"url": serve_file(recorder, f"fal-{index}.jpg", data), "width": 1024, "height": 1024,
+             "content_type": "image/png"}
+            for index, data in enumerate(images)
         ],
         "seed": 7,
-        "has_nsfw_concepts": [False],
+        "has_nsfw_concepts": [False, False],
         "prompt": "A red fox in fresh snow, golden hour",
-    }
+    }  # fmt: skip
     recorder.script("GET", REQUEST, Answer(200, output))
-    return Expected(files=[image])
+    return Expected(files=images)
+
+
+def arguments_for(call: Call) -> dict[str, Any]:
+    """The arguments the client sends for a logical call (the models' input names)."""
+    arguments = {"prompt": call.prompt, "image_size": call.size, "num_images": call.n,
+                 "num_inference_steps": call.steps, "guidance_scale": call.guidance, "seed": call.seed}  # fmt: skip
+    return {name: value for name, value in arguments.items() if value is not None}
 
 
 def official(origin: str, tool: str, call: Call) -> Official:
     import fal_client
     import fal_client.client
+    from fal_client.client import FalClientHTTPError
 
     fal_client.client.QUEUE_URL_FORMAT = f"{origin}/"  # the queue host, pointed at the recorder
     client = fal_client.SyncClient(key=API_KEY)
-    handle = client.submit(call.model, arguments={"prompt": call.prompt, "seed": call.seed, "num_images": call.n})
-    result = handle.get()
+    try:
+        handle = client.submit(call.model, arguments=arguments_for(call))
+    except FalClientHTTPError as error:
+        return Official(error=str(error))
+    scenario = _scripted.get("scenario")
+    try:
+        result = handle.get()
+    except FalClientHTTPError as error:
+        if scenario == "task_failed":  # raised by the response_url fetch, after a COMPLETED status
+            return Official(error=str(error))
+        assert scenario == "status_500" and error.status_code == 500, error  # no retry on a 500
+        result = handle.get()
+    else:
+        assert scenario != "status_500", "fal-client now retries a status 500: see the docstring"
     return Official(results=[image["url"] for image in result["images"]])

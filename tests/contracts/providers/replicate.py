@@ -1,11 +1,19 @@
-"""Replicate predictions through the official ``replicate`` client (Client.run with wait=True).
+"""Replicate predictions through the official ``replicate`` client (what Client.run does with wait=True, in steps).
 
-Captured with the client against the recorder: ``POST {base}/models/{owner}/{name}/predictions`` (base
-``https://api.replicate.com/v1``) with ``Prefer: wait``, JSON ``{"input": {...}}``, ``Authorization: Bearer
-<token>``; answer a Prediction ``{id, status, urls: {get, cancel, web}, output, error}``; while ``status`` is
-``starting``/``processing`` the client GETs the prediction (``urls.get``) until ``succeeded`` (``output``: a URL
-or a list of URLs) or ``failed``/``canceled`` (``error``: text; the client raises ModelError).
- The preset (presets/replicate.yml) must send the same.
+Captured with replicate 1.0.7 against the recorder: ``POST {base}/models/{owner}/{name}/predictions`` (base
+``https://api.replicate.com/v1``) with ``Prefer: wait`` and ``Authorization: Bearer <token>``, JSON ``{"input":
+{...}}``; the answer is a Prediction ``{id, status, urls: {get, cancel, web}, output, error}``. While ``status`` is
+``starting``/``processing`` the client GETs ``/v1/predictions/{id}`` (the same URL as ``urls.get``) until
+``succeeded`` (``output``: a list of URLs for FLUX) or ``failed``/``canceled`` (``error``: text; run() raises
+ModelError). The driver calls ``models.predictions.create(wait=True)`` and ``Prediction.wait()``, which is run()
+without its output-iterator branch, so that it can resume after a failed status request.
+
+Inputs per family follow the models' input schemas (presets/replicate.yml cites them): aspect_ratio,
+num_outputs, num_inference_steps, seed, and guidance for flux-dev only. Errors are RFC 7807 problem details
+``{title, detail, status}`` (replicate 1.0.7 ReplicateError reads type/title/status/detail/instance); the 401 and
+422 texts are the ones Replicate's API answers, not quoted from a documentation page (not verifiable offline).
+status_500: the client retries a GET on 429/503/504 only (RetryTransport), so a 500 on a status request raises
+ReplicateError at once (asserted); the driver calls wait() again, as a caller would. The plugin retries the 500.
 """
 
 from __future__ import annotations
@@ -22,25 +30,35 @@ CLIENT = f"replicate {version('replicate')}"
 API_KEY = "r8_contract0123456789"
 SUBMIT_HEADERS = ("authorization", "prefer")
 POLL_HEADERS = ("authorization",)
-SCENARIOS = ("success", "task_failed")  # what the scripted answers cover, for every tool
-MODEL = "black-forest-labs/flux-schnell"
-SUBMIT = f"/v1/models/{MODEL}/predictions"
+SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
+SUBMIT = "/v1/models/black-forest-labs/flux-(schnell|dev)/predictions"
 PREDICTION = "/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"
 NSFW = "NSFW content detected. Try running it again, or try a different prompt."
+BAD_KEY = "You did not pass a valid authentication token"
+TOO_MANY_STEPS = "input.num_inference_steps: Must be less than or equal to 4"
+# What the last script() set up: official() checks the client's own behaviour on it (module docstring).
+_scripted: dict[str, str] = {}
 
 
 def base_path(tool: str) -> str:
     return "/v1"
 
 
+def family_calls(tool: str) -> dict[str, Call]:
+    return {
+        "flux-schnell": Call(model="black-forest-labs/flux-schnell", size="16:9", n=2, seed=7, steps=4),
+        "flux-dev": Call(model="black-forest-labs/flux-dev", size="3:2", n=2, seed=7, steps=28, guidance=3.5),
+    }
+
+
 def call(tool: str) -> Call:
-    return Call(model=MODEL, n=2, seed=7)
+    return family_calls(tool)["flux-schnell"]
 
 
-def _prediction(status: str, **fields: Any) -> dict[str, Any]:
+def prediction_body(status: str, **fields: Any) -> dict[str, Any]:
     return {
         "id": PREDICTION.rsplit("/", 1)[1],
-        "model": MODEL,
+        "model": "black-forest-labs/flux-schnell",
         "version": "hidden",
         "input": {},
         "status": status,
@@ -57,26 +75,61 @@ def _prediction(status: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _problem(status: int, title: str, detail: str) -> Answer:
+    return Answer(status, {"title": title, "detail": detail, "status": status},
+                  {"Content-Type": "application/problem+json"})  # fmt: skip
+
+
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
-    recorder.script("POST", SUBMIT, Answer(201, _prediction("starting")))
-    running = Answer(200, _prediction("processing"))
+    _scripted["scenario"] = scenario
+    if scenario == "bad_key":
+        recorder.script("POST", SUBMIT, _problem(401, "Unauthenticated", BAD_KEY))
+        return Expected(error=BAD_KEY)
+    if scenario == "http_error":
+        recorder.script("POST", SUBMIT, _problem(422, "Input validation failed", f"- {TOO_MANY_STEPS}\n"))
+        return Expected(error=TOO_MANY_STEPS)
+    recorder.script("POST", SUBMIT, Answer(201, prediction_body("starting")))
+    running = Answer(200, prediction_body("processing"))
     if scenario == "task_failed":
-        recorder.script("GET", PREDICTION, running, Answer(200, _prediction("failed", error=NSFW)))
+        recorder.script("GET", PREDICTION, running, Answer(200, prediction_body("failed", error=NSFW)))
         return Expected(error=NSFW)
     images = [png(f"replicate {index}") for index in range(2)]
     output = [serve_file(recorder, f"out-{index}.webp", data) for index, data in enumerate(images)]
-    recorder.script("GET", PREDICTION, running, Answer(200, _prediction("succeeded", output=output)))
+    succeeded = Answer(200, prediction_body("succeeded", output=output))
+    if scenario == "status_500":
+        failing = _problem(500, "Internal Server Error", "Something went wrong")
+        recorder.script("GET", PREDICTION, running, failing, succeeded)
+    else:
+        recorder.script("GET", PREDICTION, running, succeeded)
     return Expected(files=images)
+
+
+def inputs_for(call: Call) -> dict[str, Any]:
+    """The model input the client sends for a logical call (the models' input schema names)."""
+    inputs = {"prompt": call.prompt, "aspect_ratio": call.size, "num_outputs": call.n,
+              "num_inference_steps": call.steps, "guidance": call.guidance, "seed": call.seed}  # fmt: skip
+    return {name: value for name, value in inputs.items() if value is not None}
 
 
 def official(origin: str, tool: str, call: Call) -> Official:
     import replicate
-    from replicate.exceptions import ModelError
+    from replicate.exceptions import ReplicateError
 
     client = replicate.Client(api_token=API_KEY, base_url=origin)
-    inputs = {"prompt": call.prompt, "seed": call.seed, "num_outputs": call.n}
+    client.poll_interval = 0.05  # REPLICATE_POLL_INTERVAL: timing, not contract
     try:
-        output = client.run(call.model, input=inputs, use_file_output=False, wait=True)
-    except ModelError as error:
-        return Official(error=str(error.prediction.error))
+        prediction = client.models.predictions.create(model=call.model, input=inputs_for(call), wait=True)
+    except ReplicateError as error:
+        return Official(error=str(error))
+    scenario = _scripted.get("scenario")
+    try:
+        prediction.wait()
+    except ReplicateError as error:
+        assert scenario == "status_500" and error.status == 500, error  # no retry on a 500
+        prediction.wait()
+    else:
+        assert scenario != "status_500", "replicate now retries a status 500: see the docstring"
+    if prediction.status == "failed":  # run() raises ModelError(prediction) with this message
+        return Official(error=str(prediction.error))
+    output = prediction.output
     return Official(results=list(output) if isinstance(output, list) else [str(output)])
