@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import render
+from conftest import ROOT, render
 from contracts.harness import Expected, body_view, family_calls, known_gap, run_plugin, scenarios, sdk_only
 from contracts.providers import DRIVERS
 from contracts.recorder import Recorded, Recorder
@@ -48,13 +48,18 @@ REQUIRED_SCENARIOS = {
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """One rendering per preset with all of the driver's tools, shared by its cases."""
+    """One rendering per preset with all of the driver's tools and every parameter their APIs take (not only those
+    the preset shows by default: the contract covers the whole mapping), shared by its cases."""
     cache: dict[str, Path] = {}
 
     def _rendered(preset: str) -> Path:
         if preset not in cache:
             tools = list(DRIVERS[preset].TOOLS)
-            cache[preset] = render(tmp_path_factory.mktemp(preset) / "plugin", api_preset=preset, tools=tools)
+            data = yaml.safe_load((ROOT / "presets" / f"{preset}.yml").read_text(encoding="utf-8"))
+            inputs = {"model", "prompt", "image"}
+            taken = sorted({name for tool in tools for name in data["tools"][tool]["fields"]} - inputs)
+            destination = tmp_path_factory.mktemp(preset) / "plugin"
+            cache[preset] = render(destination, api_preset=preset, tools=tools, advanced=True, parameters=taken)
         return cache[preset]
 
     return _rendered
