@@ -64,7 +64,8 @@ def family_calls(tool: str) -> dict[str, Call]:
     """One success call per model family (presets/modelscope.yml ``families``), each with a size of its own range."""
     if tool == "image_edit":
         return {"qwen-image-edit": call(tool)}  # the family's only curated model, the tool's default
-    common = {"negative_prompt": "blurry", "seed": 7, "steps": 30, "guidance": 3.5}  # the documented ranges: 1-100, 1.5-20
+    # steps 1-100 and guidance 1.5-20: documented for every model
+    common = {"negative_prompt": "blurry", "seed": 7, "steps": 30, "guidance": 3.5}
     return {
         # The family's only curated model is the tool's default; a free WxH within 64-1664.
         "qwen-image": Call(model="Qwen/Qwen-Image", size="1536x864", **common),
