@@ -34,7 +34,8 @@ Edit = Callable[[dict[str, Any]], Any]
 
 def copier_says(macro: str, *arguments: Any) -> str:
     """What the validator macro answers for these arguments (empty when the answer is good)."""
-    source = f"{{% from 'includes/rules.jinja' import {macro} %}}{{{{ {macro}(*arguments) }}}}"
+    include = "includes/mapping.jinja" if macro in ("mapping", "walk") else "includes/rules.jinja"
+    source = f"{{% from '{include}' import {macro} %}}{{{{ {macro}(*arguments) }}}}"
     return ENV.from_string(source).render(arguments=arguments).strip()
 
 
@@ -302,7 +303,7 @@ def schema_reasons(rule: Any) -> list[str]:
 
 
 def test_every_reason_the_validators_give_is_covered_here() -> None:
-    sources = [(ROOT / "includes" / "rules.jinja").read_text(encoding="utf-8")]
+    sources = [(ROOT / "includes" / name).read_text(encoding="utf-8") for name in ("rules.jinja", "mapping.jinja")]
     questions = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
     sources += [spec["validator"] for spec in questions.values() if isinstance(spec, dict) and "validator" in spec]
     reasons = set()
