@@ -46,6 +46,7 @@ from support import (
     has_tool,
     json_view,
     menu_admits,
+    parameters_of,
     requires_tool,
     scheduled_polls,
     settings_for,
@@ -337,6 +338,49 @@ def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: Plu
     assert error["error_type"] == "InvalidInputError"
     for name in bad:
         assert f"'{name}'" in error["message"]
+
+
+def untaken_by_a_model(tool: str) -> list[tuple[str, str, Any]]:
+    """(model, parameter, value): a value another family of the tool takes but this model's family does not (a
+    size off its menu with no size range, or a parameter it has no field for), read from settings.yaml's families."""
+    settings = settings_for(tool)
+    shown = parameters_of(tool)
+    cases = []
+    for name, family in settings.families.items():
+        model = next((model for model in settings.models.known if family.matches(model)), None)
+        if model is None:
+            continue
+        for other_name, other in settings.families.items():
+            if other_name == name:
+                continue
+            sizes = [size for size in other.sizes if size not in family.sizes and family.size_range is None]
+            if sizes and "size" in family.body_fields and "size" in shown:
+                cases.append((model, "size", sizes[0]))
+            for parameter in other.body_fields.keys() - family.body_fields.keys():
+                if parameter in shown and shown[parameter]["type"] == "number":
+                    value = shown[parameter].get("max", shown[parameter].get("min", 1))
+                    if value != shown[parameter].get("default"):
+                        cases.append((model, parameter, float(value)))
+    return cases
+
+
+def test_a_value_the_chosen_model_does_not_take_is_refused_over_the_protocol(plugin: PluginProcess) -> None:
+    """Model families over the daemon protocol: what another model takes but the chosen one does not is refused
+    before any request, and the message names the model."""
+    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
+    cases = untaken_by_a_model(tool)
+    if not cases:
+        pytest.skip(f"{tool}: every model family of this rendering takes the same parameters and sizes")
+    with FakeProvider(settings_for(tool)) as fake:
+        for model, name, value in cases:
+            parameters = {"model": model, name: value}
+            if tool == "image_edit":
+                parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+            session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
+            (error,) = session.errors
+            assert error["error_type"] == "InvalidInputError", (model, name, value)
+            assert f"'{name}'" in error["message"] and model in error["message"], error["message"]
+    assert fake.requests == []
 
 
 def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
