@@ -353,7 +353,9 @@ def untaken_by_a_model(tool: str) -> list[tuple[str, str, Any]]:
         for other_name, other in settings.families.items():
             if other_name == name:
                 continue
-            sizes = [size for size in other.sizes if size not in family.sizes and family.size_range is None]
+            # Not the form's own default: a pre-selected value the model does not take is left out, not refused.
+            default = shown.get("size", {}).get("default")
+            sizes = [size for size in other.sizes if size not in (*family.sizes, default) and family.size_range is None]
             if sizes and "size" in family.body_fields and "size" in shown:
                 cases.append((model, "size", sizes[0]))
             for parameter in other.body_fields.keys() - family.body_fields.keys():
