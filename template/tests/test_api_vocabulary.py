@@ -451,7 +451,7 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
-    with pytest.raises(ValueError, match="families.b.size_range: unknown key"):
+    with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
         load_settings(tmp_path / "settings.yaml")
     (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
     with pytest.raises(ValueError, match="body_format"):
