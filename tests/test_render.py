@@ -172,6 +172,33 @@ def test_manifest_provider_tools_and_sources_line_up(rendering: tuple[Path, dict
     assert ("Pillow" in requirements) == ("image_edit" in chosen)
 
 
+HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+# A Chinese sentence spaces Han from Latin letters and digits and never spaces two Han characters:
+# "通过 OpenAI 图像生成", never "通过OpenAI 图像" or "发送给 魔搭社区".
+MISSPACED = re.compile(f"{HAN}[A-Za-z0-9]|[A-Za-z0-9]{HAN}|{HAN} +{HAN}")
+
+
+def template_chinese_text(plugin: Path) -> dict[str, str]:
+    """{where: text} for the Chinese the template writes (not the user's own answers, kept as typed)."""
+    found = {"readme/README_zh_Hans.md": (plugin / "readme" / "README_zh_Hans.md").read_text(encoding="utf-8")}
+    for path in sorted((plugin / "tools").glob("*.yaml")) + sorted((plugin / "provider").glob("*.yaml")):
+        document = load(path)
+        texts = [document.get("description", {}).get("human", {}).get("zh_Hans", "")]
+        texts += [
+            field.get(key, {}).get("zh_Hans", "")
+            for field in document.get("credentials_for_provider", {}).values()
+            for key in ("placeholder", "help")
+        ]
+        found[path.relative_to(plugin).as_posix()] = "\n".join(texts)
+    return found
+
+
+def test_template_chinese_spaces_han_and_latin(rendering: tuple[Path, dict]) -> None:
+    plugin, _ = rendering
+    misspaced = {where: MISSPACED.findall(text) for where, text in template_chinese_text(plugin).items()}
+    assert {where: found for where, found in misspaced.items() if found} == {}
+
+
 def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
     """Labels reach every file unchanged: the odd ones given here, or the preset's defaults in the other cases."""
     plugin, given = rendering
