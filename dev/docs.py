@@ -28,7 +28,12 @@ HEADERS = {
         "asked": {"always": "always", "advanced": "`advanced`", "tool": "with {}"},
     },
     "README_zh.md": {
-        "questions": ("问题", "何时询问", "说明（取自 copier.yml）", "默认值（魔搭，文生图）"),
+        "questions": (
+            "问题",
+            "何时询问",
+            "说明（取自 copier.yml 和 dev/question_details.yml）",
+            "默认值（魔搭，文生图）",
+        ),
         "presets": ("`api_preset`", "接口", "工具", "默认模型", "契约测试依据"),
         "asked": {"always": "总是", "advanced": "`advanced` 为是时", "tool": "选择 {} 时"},
     },
@@ -81,11 +86,20 @@ def cell(value: Any) -> str:
     return f"`{value}`" if value not in ("", None) else "(none)"
 
 
+def question_details() -> dict[str, str]:
+    """The details a one-line help leaves out (dev/question_details.yml), by question."""
+    return yaml.safe_load((ROOT / "dev" / "question_details.yml").read_text(encoding="utf-8"))
+
+
 def questions_table(guide: str, answers: dict[str, Any]) -> list[str]:
     words = HEADERS[guide]
     rows = [words["questions"], ("---",) * 4]
+    details = question_details()
     for name, spec in questions().items():
-        help_text = " ".join(str(spec.get("help", "")).split()).replace("|", "\\|")
+        help_text = " ".join(str(spec.get("help", "")).split())
+        if name in details:  # the help is one line without a full stop: end it before the details
+            help_text += ("" if help_text.endswith((".", "?")) else ".") + " " + " ".join(details[name].split())
+        help_text = help_text.replace("|", "\\|")
         rows.append((f"`{name}`", asked(spec, words["asked"]), help_text, cell(answers.get(name))))
     return ["| " + " | ".join(row) + " |" for row in rows]
 
