@@ -283,3 +283,6 @@ def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for step in ("git init", "-m pytest", "scripts/try.py", "scripts/check.py", "scripts/package.py"):
         assert step in result.stderr, step
+    assert "scripts/check.py ." not in result.stderr  # one form, the README's
+    # Copied from a local path (as here): the update workflow could never follow it, and the message says so.
+    assert "Copied from a local path" in result.stderr
