@@ -193,6 +193,13 @@ def template_chinese_text(plugin: Path) -> dict[str, str]:
     return found
 
 
+def test_no_doubled_api_in_the_words(rendering: tuple[Path, dict]) -> None:
+    # A provider label may end in "API" (the custom preset's is "Image API"): "your Image API API key" reads badly.
+    plugin, _ = rendering
+    texts = [plugin / "README.md", plugin / "AGENTS.md", *plugin.glob("provider/*.yaml"), *plugin.glob("tools/*.yaml")]
+    assert [path.name for path in texts if "API API" in path.read_text(encoding="utf-8")] == []
+
+
 def test_template_chinese_spaces_han_and_latin(rendering: tuple[Path, dict]) -> None:
     plugin, _ = rendering
     misspaced = {where: MISSPACED.findall(text) for where, text in template_chinese_text(plugin).items()}
@@ -273,6 +280,7 @@ def test_every_preset_renders_all_its_tools_and_try_runs_against_its_fake(tmp_pa
     command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tools[0], "--out", "out"]
     result = run(command, cwd=plugin)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "API API" not in result.stdout  # the custom preset's label is "Image API"
     written = [path for path in (plugin / "out").rglob("*") if path.is_file()]
     assert written and all(path.stat().st_size > 0 for path in written), result.stdout
 
