@@ -6,36 +6,20 @@ process); the SDK stage (models, ignored keys, start-up) runs in a few subproces
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import PYTHON, ROOT, SCRIPTS
+from conftest import PYTHON, ROOT, load_script, write_tree
 
 Mutation = Callable[[Path], None]
-
-
-def load_script(name: str) -> ModuleType:
-    """Import template/scripts/<name>.py by path; it imports its sibling `difypkg` by name."""
-    spec = importlib.util.spec_from_file_location(f"template_scripts_{name}", SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    saved_path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved_path  # the script puts scripts/ on sys.path; keep the test session's path as it was
-    return module
 
 
 check = load_script("check")
@@ -75,15 +59,7 @@ def in_yaml(relative_path: str, edit: Callable[[dict[str, Any]], Any]) -> Mutati
 
 
 def write(relative_path: str, content: str | bytes) -> Mutation:
-    def mutate(plugin: Path) -> None:
-        path = plugin / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-    return mutate
+    return lambda plugin: write_tree(plugin, {relative_path: content})
 
 
 def remove(relative_path: str) -> Mutation:

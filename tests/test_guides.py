@@ -37,7 +37,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -52,7 +51,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from conftest import ROOT
+from conftest import ROOT, copy_working_tree
 
 REPO_GUIDES = ["README.md", "README_zh.md", "CLAUDE2.md"]
 PLUGIN_GUIDE = "AGENTS.md"
@@ -289,18 +288,7 @@ def git(args: list[str], cwd: Path) -> None:
 
 def snapshot_repository(destination: Path) -> Path:
     """This working tree's tracked and untracked (not ignored) files, committed to a fresh git repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a file deleted but not yet staged is still listed
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
+    copy_working_tree(destination)
     git(["init", "-q"], destination)
     git(["add", "-A"], destination)
     git(["commit", "-q", "-m", "snapshot"], destination)
