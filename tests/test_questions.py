@@ -244,18 +244,21 @@ def test_question_details_belong_to_questions() -> None:
 
 
 @pytest.mark.parametrize(
-    ("preset", "offered"),
+    ("preset", "offered", "name"),
     [
-        ("modelscope", ["text2image", "image_edit"]),
-        ("siliconflow", ["text2image"]),
-        ("dashscope", ["text2image", "image_edit", "text2video"]),
+        ("modelscope", ["text2image", "image_edit"], "modelscope_text2image_image_edit"),
+        ("siliconflow", ["text2image"], "siliconflow_text2image"),
+        ("dashscope", ["text2image", "image_edit", "text2video"], "dashscope_text2image_image_edit_text2video"),
     ],
 )
-def test_the_tools_menu_offers_only_the_presets_tools(tmp_path: Path, preset: str, offered: list[str]) -> None:
+def test_the_tools_menu_offers_only_the_presets_tools(
+    tmp_path: Path, preset: str, offered: list[str], name: str
+) -> None:
+    """The menu as Copier builds it; choosing every tool it offers names them all in the default plugin name."""
     with copier.Worker(
         src_path=str(ROOT),
         dst_path=tmp_path / "plugin",
-        data={"api_preset": preset},
+        data={"api_preset": preset, "tools": offered},
         defaults=True,
         vcs_ref="HEAD",
         quiet=True,
@@ -271,6 +274,7 @@ def test_the_tools_menu_offers_only_the_presets_tools(tmp_path: Path, preset: st
             **worker.template.questions_data["tools"],
         )
         assert [choice.value for choice in question._formatted_choices] == offered
+        assert worker.answers.combined["plugin_name"] == name  # within Dify's 128 characters of a-z 0-9 _ -
 
 
 def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
