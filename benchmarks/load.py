@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -215,15 +214,10 @@ class StdioPlugin:
                     values[key] = int(rest.split()[0]) * 1024
         return values
 
-    def stderr_text(self) -> str:
-        self.stderr.seek(0)
-        return self.stderr.read().decode("utf-8", "replace")[-3000:]
-
-    def kill(self) -> None:
-        # The plugin never exits on stdin EOF: end its whole process group.
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.stderr.close()
+    # The test harness's own: the last of the captured stderr, and ending the process group (the plugin never
+    # exits on stdin EOF). Both read only `process` and `stderr`, which this class has too.
+    stderr_text = PluginProcess.stderr_text
+    kill = PluginProcess.kill
 
 
 # ── 4. concurrent invocations ──────────────────────────────────────────────────

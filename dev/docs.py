@@ -1,6 +1,7 @@
-"""Write the README tables that restate data: the questions (copier.yml) and the presets (presets/*.yml).
+"""Write the README parts that restate data: the questions (copier.yml), the presets (presets/*.yml) and, in
+README.md, the tree of the generated plugin (the template's files, as git tracks them).
 
-    python dev/docs.py           # rewrite the marked tables in README.md and README_zh.md
+    python dev/docs.py           # rewrite the marked blocks in README.md and README_zh.md
     python dev/docs.py --check   # exit 1, naming the file, when a table is not what the data says
 
 A table lives between `<!-- generated: NAME -->` and `<!-- end: NAME -->`; edit the data, not the table.
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 import tempfile
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,12 @@ HEADERS = {
         "asked": {"always": "always", "advanced": "`advanced`", "tool": "with {}"},
     },
     "README_zh.md": {
-        "questions": ("问题", "何时询问", "说明（取自 copier.yml）", "默认值（魔搭，文生图）"),
+        "questions": (
+            "问题",
+            "何时询问",
+            "说明（取自 copier.yml 和 dev/question_details.yml）",
+            "默认值（魔搭，文生图）",
+        ),
         "presets": ("`api_preset`", "接口", "工具", "默认模型", "契约测试依据"),
         "asked": {"always": "总是", "advanced": "`advanced` 为是时", "tool": "选择 {} 时"},
     },
@@ -81,11 +89,20 @@ def cell(value: Any) -> str:
     return f"`{value}`" if value not in ("", None) else "(none)"
 
 
+def question_details() -> dict[str, str]:
+    """The details a one-line help leaves out (dev/question_details.yml), by question."""
+    return yaml.safe_load((ROOT / "dev" / "question_details.yml").read_text(encoding="utf-8"))
+
+
 def questions_table(guide: str, answers: dict[str, Any]) -> list[str]:
     words = HEADERS[guide]
     rows = [words["questions"], ("---",) * 4]
+    details = question_details()
     for name, spec in questions().items():
-        help_text = " ".join(str(spec.get("help", "")).split()).replace("|", "\\|")
+        help_text = " ".join(str(spec.get("help", "")).split())
+        if name in details:  # the help is one line without a full stop: end it before the details
+            help_text += ("" if help_text.endswith((".", "?")) else ".") + " " + " ".join(details[name].split())
+        help_text = help_text.replace("|", "\\|")
         rows.append((f"`{name}`", asked(spec, words["asked"]), help_text, cell(answers.get(name))))
     return ["| " + " | ".join(row) + " |" for row in rows]
 
@@ -98,6 +115,66 @@ def presets_table(guide: str) -> list[str]:
         models = ", ".join(f"`{spec['models'][0]['id']}`" for spec in preset["tools"].values())
         rows.append((f"`{path.stem}`", preset["title"], tools, models, preset["contract"]))
     return ["| " + " | ".join(row) + " |" for row in rows]
+
+
+# The tree of the generated plugin in README.md: (top-level entries, what they are). scripts/ lists its files as
+# the template has them; a top-level entry no row names stops the script, so the tree cannot fall behind.
+TREE_ROWS: list[tuple[tuple[str, ...], str]] = [
+    (("manifest.yaml", "main.py"), "identity and runner; the daemon runs `python -m main`"),
+    (("provider/", "tools/"), "thin Dify glue: credentials, each tool's form (YAML) and a few lines of Python"),
+    (("job_client/",), "provider-neutral client (never imports dify_plugin): submit, poll, fetch"),
+    (("scripts/",), "{scripts}"),
+    (("tests/",), "offline tests against a local fake API, Dify glue, the daemon's protocol"),
+    ((".github/",), "workflows: CI, signed releases, the marketplace pull request, template updates"),
+    (("README.md", "readme/", "PRIVACY.md", "AGENTS.md", "_assets/"), "what Dify and the marketplace show; the guide"),
+    (
+        ("requirements.txt", "requirements-dev.txt", "pytest.ini", "ruff.toml", ".difyignore", ".gitignore"),
+        "dependencies, test and lint settings, what stays out of the package",
+    ),
+    ((".env.example", ".copier-answers.yml"), "remote debugging and try-run keys; the answers Copier renders from"),
+]
+TREE_WIDTH = 116
+SETTINGS_LINE = (
+    "│   └── settings.yaml               the API as data, rendered from the preset; edit it to follow an API change"
+)
+
+
+def template_entries() -> tuple[list[str], list[str]]:
+    """(top-level entries, scripts/ entries) of the generated plugin: tracked template files, suffix dropped."""
+    listed = subprocess.run(
+        ["git", "ls-files", "template"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    answers_file = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))["_answers_file"]
+
+    def entry(parts: list[str]) -> str:
+        name = parts[0].removesuffix(".jinja").replace("{{ _copier_conf.answers_file }}", answers_file)
+        return name + ("/" if len(parts) > 1 else "")
+
+    paths = [path.split("/")[1:] for path in listed]
+    top = sorted({entry(parts) for parts in paths})
+    scripts = sorted({entry(parts[1:]) for parts in paths if parts[0] == "scripts"})
+    return top, scripts
+
+
+def tree_block() -> list[str]:
+    top, scripts = template_entries()
+    named = {name for names, _ in TREE_ROWS for name in names}
+    missing = [name for name in top if name not in named]
+    if missing:
+        raise SystemExit(f"dev/docs.py: no TREE_ROWS entry names {', '.join(missing)}: describe it there")
+    lines = ["```text", "my_plugin/"]
+    for index, (names, what) in enumerate(TREE_ROWS):
+        last = index == len(TREE_ROWS) - 1
+        label = ", ".join(name for name in names if name in top)
+        text = textwrap.wrap(what.format(scripts=", ".join(scripts)), width=TREE_WIDTH - 36)
+        if len(label) >= 32:  # a long list of names: the words go on the next lines
+            lines.append(f"{'└──' if last else '├──'} {label}")
+        else:
+            lines.append(f"{'└──' if last else '├──'} {label:<32}{text.pop(0)}")
+        lines += [f"{' ' if last else '│'}   {'':<32}{line}" for line in text]
+        if names == ("job_client/",):
+            lines.append(SETTINGS_LINE)
+    return [*lines, "```"]
 
 
 def rewrite(text: str, name: str, lines: list[str]) -> str:
@@ -118,6 +195,8 @@ def main() -> int:
         text = path.read_text(encoding="utf-8")
         new = rewrite(text, "questions", questions_table(guide, answers))
         new = rewrite(new, "presets", presets_table(guide))
+        if guide == "README.md":
+            new = rewrite(new, "tree", tree_block())
         if new != text:
             stale.append(guide)
             if not args.check:

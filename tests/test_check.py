@@ -6,36 +6,20 @@ process); the SDK stage (models, ignored keys, start-up) runs in a few subproces
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import PYTHON, SCRIPTS
+from conftest import PYTHON, ROOT, load_script, write_tree
 
 Mutation = Callable[[Path], None]
-
-
-def load_script(name: str) -> ModuleType:
-    """Import template/scripts/<name>.py by path; it imports its sibling `difypkg` by name."""
-    spec = importlib.util.spec_from_file_location(f"template_scripts_{name}", SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    saved_path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved_path  # the script puts scripts/ on sys.path; keep the test session's path as it was
-    return module
 
 
 check = load_script("check")
@@ -43,10 +27,15 @@ package = load_script("package")
 difypkg = sys.modules["difypkg"]
 
 
+REAL_IDENTITY = {"author": "acme-labs", "repo": "https://gitlab.com/acme/images/plugin", "contact": "dev@acme.org"}
+
+
 @pytest.fixture
 def plugin(default_plugin: Path, tmp_path: Path) -> Path:
-    """A writable copy of the default rendering."""
-    return shutil.copytree(default_plugin, tmp_path / "plugin", symlinks=True)
+    """A writable copy of the default rendering with a real identity, so no placeholder is warned of."""
+    copy = shutil.copytree(default_plugin, tmp_path / "plugin", symlinks=True)
+    edit_yaml(copy / "manifest.yaml", lambda m: m.update(REAL_IDENTITY))
+    return copy
 
 
 def run_static_check(target: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, list[str]]:
@@ -70,15 +59,7 @@ def in_yaml(relative_path: str, edit: Callable[[dict[str, Any]], Any]) -> Mutati
 
 
 def write(relative_path: str, content: str | bytes) -> Mutation:
-    def mutate(plugin: Path) -> None:
-        path = plugin / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-    return mutate
+    return lambda plugin: write_tree(plugin, {relative_path: content})
 
 
 def remove(relative_path: str) -> Mutation:
@@ -241,9 +222,14 @@ RULE_CASES = [
         id="repo-required",
     ),
     pytest.param(
-        in_manifest(lambda m: m.update(repo="https://example.com/me/plugin")),
-        "ERROR manifest.yaml: repo: use https://<git host>/<owner>/<repo> (marketplace rule)",
-        id="repo-host",
+        in_manifest(lambda m: m.update(repo="https://example.com/plugin")),
+        "ERROR manifest.yaml: repo: use https://<host>/<owner>/<repo> (marketplace rule)",
+        id="repo-shape",
+    ),
+    pytest.param(
+        in_manifest(lambda m: m.update(repo="https://github.com/me/plugin.git")),
+        "ERROR manifest.yaml: repo: drop the .git suffix (project rule)",
+        id="repo-git-suffix",
     ),
     pytest.param(
         in_manifest(lambda m: m.pop("privacy")),
@@ -307,8 +293,7 @@ RULE_CASES = [
     ),
     pytest.param(
         write("README.md", "# Demo\n\nSetup, usage and credentials: see https://example.com/docs.\n"),
-        "ERROR README.md: must contain the source repository URL (GitHub, GitLab, Bitbucket, Gitee, Codeberg or "
-        "sourcehut) (marketplace rule)",
+        "ERROR README.md: must contain the source repository URL (https://<host>/<owner>/<repo>) (marketplace rule)",
         id="readme-repo-url",
     ),
     pytest.param(
@@ -483,12 +468,66 @@ def test_each_rule_reports_its_line_and_fails(
     assert status == 1
 
 
-def test_default_rendering_passes_the_static_rules(default_plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, lines = run_static_check(default_plugin, capsys, "--strict")
-    assert lines[:-1] == []  # no error and no warning
-    assert lines[-1].startswith("0 error(s), 0 warning(s) in ")
+# The default answers' identity is copier.yml's placeholder: each answer to give is named.
+PLACEHOLDER_LINES = [
+    "manifest.yaml: author: 'your-name' is the template's placeholder: answer author "
+    "(copier update --defaults --data author=...)",
+    "manifest.yaml: repo: 'https://github.com/your-name/modelscope_text2image' is the template's placeholder: "
+    "answer repo_url (copier update --defaults --data repo_url=...)",
+    "manifest.yaml: contact: 'your-name@users.noreply.github.com' is the template's placeholder: answer "
+    "contact_email (copier update --defaults --data contact_email=...)",
+]
+PLACEHOLDER_WARNINGS = [f"WARNING {line} (placeholder; --release refuses it)" for line in PLACEHOLDER_LINES]
+
+
+def test_default_rendering_passes_the_static_rules_and_warns_of_its_placeholders(
+    default_plugin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = run_static_check(default_plugin, capsys)
+    assert lines[:-1] == PLACEHOLDER_WARNINGS  # no error, and no other warning
+    assert lines[-1].startswith("0 error(s), 3 warning(s) in ")
     assert "; identifier your-name/modelscope_text2image:0.1.0@" in lines[-1]
     assert status == 0
+
+
+def test_release_refuses_the_placeholders(default_plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = run_static_check(default_plugin, capsys, "--release")
+    assert lines[:-1] == [f"ERROR {line} (release rule)" for line in PLACEHOLDER_LINES]
+    assert status == 1
+
+
+def test_a_real_identity_passes_strict_and_release(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = run_static_check(plugin, capsys, "--strict", "--release")
+    assert (status, lines[:-1]) == (0, [])
+
+
+def test_the_custom_presets_api_placeholders_are_named_by_file(
+    plugin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit_yaml(plugin / "job_client/settings.yaml", lambda s: s.update(base_url="https://api.example.com/v1"))
+    edit_yaml(plugin / "tools/text2image.yaml", lambda t: t["parameters"][1].update(default="my-image-model"))
+    status, lines = run_static_check(plugin, capsys)
+    assert status == 0
+    assert [line for line in lines if "custom preset" in line] == [
+        "WARNING job_client/settings.yaml: 'https://api.example.com/v1' is the custom preset's placeholder base URL: "
+        "answer api_overrides or edit this file (placeholder; --release refuses it)",
+        "WARNING tools/text2image.yaml: 'my-image-model' is the custom preset's placeholder model: answer "
+        "api_overrides or edit this file (placeholder; --release refuses it)",
+    ]
+    status, lines = run_static_check(plugin, capsys, "--release")
+    assert status == 1 and sum("custom preset" in line and line.startswith("ERROR") for line in lines) == 2
+
+
+def test_the_placeholders_are_the_templates_own() -> None:
+    """check.py's list follows copier.yml's identity default and the custom preset's base URL and models."""
+    placeholders = sys.modules["checks.placeholders"]  # imported by check.py
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    custom = yaml.safe_load((ROOT / "presets" / "custom.yml").read_text(encoding="utf-8"))
+    assert config["author"]["default"] == placeholders.PLACEHOLDER_AUTHOR
+    assert placeholders.PLACEHOLDER_HOST.match(custom["api"]["base_url"])
+    models = {model["id"] for spec in custom["tools"].values() for model in spec["models"]}
+    assert models == set(placeholders.PLACEHOLDER_MODELS)
+    assert not placeholders.PLACEHOLDER_HOST.match("https://api.example-images.com/v1")  # a real host stays quiet
 
 
 def test_banned_files_count_only_when_they_would_be_packed(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -661,8 +700,8 @@ def test_cannot_check_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.fixture
-def built_package(default_plugin: Path, tmp_path: Path) -> Path:
-    return package.build_package(default_plugin, tmp_path / "default.difypkg").path
+def built_package(plugin: Path, tmp_path: Path) -> Path:
+    return package.build_package(plugin, tmp_path / "default.difypkg").path
 
 
 def rewrite_package(source: Path, destination: Path, extra: dict[str, tuple[bytes, int]]) -> Path:
@@ -679,11 +718,11 @@ def rewrite_package(source: Path, destination: Path, extra: dict[str, tuple[byte
 
 
 def test_package_passes_the_static_rules_with_the_same_identifier(
-    default_plugin: Path, built_package: Path, capsys: pytest.CaptureFixture[str]
+    plugin: Path, built_package: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, lines = run_static_check(built_package, capsys, "--strict")
+    status, lines = run_static_check(built_package, capsys, "--strict", "--release")
     assert status == 0 and lines[:-1] == []
-    info = package.build_package(default_plugin, built_package.with_name("again.difypkg"))
+    info = package.build_package(plugin, built_package.with_name("again.difypkg"))
     assert lines[-1].endswith(f"; identifier {info.identifier}")
 
 
@@ -796,9 +835,9 @@ def test_default_rendering_passes_with_the_sdk_as_folder_and_package(
     sdk_runs: dict[str, tuple[int, list[str]]],
 ) -> None:
     folder_status, folder_lines = sdk_runs["folder"]
-    assert (folder_status, folder_lines[:-1]) == (0, [])
+    assert (folder_status, folder_lines[:-1]) == (0, PLACEHOLDER_WARNINGS)
     package_status, package_lines = sdk_runs["package"]
-    assert (package_status, package_lines[:-1]) == (0, [])
+    assert (package_status, package_lines[:-1]) == (0, PLACEHOLDER_WARNINGS)
     assert folder_lines[-1].split("; identifier ")[1] == package_lines[-1].split("; identifier ")[1]
 
 

@@ -37,7 +37,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -52,7 +51,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from conftest import ROOT
+from conftest import ROOT, copy_working_tree
 
 REPO_GUIDES = ["README.md", "README_zh.md", "CLAUDE2.md"]
 PLUGIN_GUIDE = "AGENTS.md"
@@ -222,11 +221,6 @@ NOT_RUNNABLE: list[tuple[str, str, Callable[[Walk], str | None] | None]] = [
         ),
         check_remote_debug_files,
     ),
-    (
-        r"copier copy .*(https?://|gh:|gl:|git@).*",
-        "clones the template from a remote repository (no network here); the same command with a local path runs",
-        None,
-    ),
     (r"docker compose .*", "restarts a self-hosted Dify deployment; there is none here", None),
     (r"git (tag|push) .*", "publishes a release tag of this template to its remote repository", None),
 ]
@@ -267,7 +261,8 @@ def plan(command: Command) -> Run | ChangeDir | NotRunnable | None:
         return Run(
             [python, "-m", "copier", "copy", *defaults, *options, "{template}", destination],
             "workspace",
-            "from a pristine snapshot of this working tree; --defaults as there is no terminal to answer in",
+            "from a pristine snapshot of this working tree in place of the repository URL (no network here); "
+            "--defaults as there is no terminal to answer in",
             makes_plugin=destination,
         )
     if head == "copier" and rest[:1] == ["update"]:
@@ -293,18 +288,7 @@ def git(args: list[str], cwd: Path) -> None:
 
 def snapshot_repository(destination: Path) -> Path:
     """This working tree's tracked and untracked (not ignored) files, committed to a fresh git repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a file deleted but not yet staged is still listed
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
+    copy_working_tree(destination)
     git(["init", "-q"], destination)
     git(["add", "-A"], destination)
     git(["commit", "-q", "-m", "snapshot"], destination)
@@ -532,3 +516,19 @@ def test_readme_tables_are_what_the_data_says() -> None:
     # or the data moved without re-generating them.
     result = subprocess.run([sys.executable, "dev/docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+REPOSITORY_URL = re.compile(r"^(gh:|gl:|https://|git@|git\+)")
+
+
+@pytest.mark.parametrize("guide", REPO_GUIDES)
+def test_guides_copy_from_a_repository_url(guide: str) -> None:
+    # From a local path the plugin's update workflow can never follow the template (it reads _src_path).
+    commands = [
+        command
+        for command in extract_commands(guide, guide_text(guide, ROOT))
+        if command.argv[:2] == ("copier", "copy")
+    ]
+    assert commands, f"{guide} quotes no copier copy"
+    sources = [command.argv[-2] for command in commands]
+    assert [source for source in sources if not REPOSITORY_URL.match(source)] == []

@@ -55,6 +55,7 @@ def test_the_custom_preset_renders_when_every_default_is_accepted(tmp_path: Path
     names = sorted(path.stem for path in (ROOT / "presets").glob("*.yml") if path.stem != "custom") + ["custom"]
     asked, tail = answer_every_prompt(destination, DOWN * (names.index("custom") - names.index("modelscope")))
     assert (destination / "manifest.yaml").is_file(), f"nothing was written; asked {asked}; last output {tail!r}"
+    assert [line for line in asked if len("🎤 ") + 1 + len(line) > 80] == []  # the microphone is two columns wide
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["api_preset"] == "custom" and answers["advanced"] is True
     assert answers["api_overrides"] == {"api": {"base_url": "https://api.example.com/v1"}}

@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import shutil
 import stat
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import PYTHON, SCRIPTS, run
+from conftest import PYTHON, load_script, run, write_tree
 
 MINIMAL_MANIFEST = "author: tester\nname: demo\nversion: 0.0.1\n"
 
 
-def load_script(name: str) -> ModuleType:
-    """Import template/scripts/<name>.py by path; it imports its sibling `difypkg` by name."""
-    spec = importlib.util.spec_from_file_location(f"template_scripts_{name}", SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    saved_path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved_path  # the script puts scripts/ on sys.path; keep the test session's path as it was
-    return module
-
-
 package = load_script("package")
 difypkg = sys.modules["difypkg"]  # the very module package.py uses, so its exception classes match
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for relative_path, content in files.items():
-        path = root / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
 
 
 def packed_paths(root: Path) -> list[str]:

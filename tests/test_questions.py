@@ -31,11 +31,15 @@ BAD_ANSWERS = {
     "Chinese in the English label": ({"plugin_label": "通义文生图"}, "English only (CJK goes in _zh)"),
     "empty label": ({"plugin_label": "  "}, "must be 1-1023 characters"),
     "empty Chinese description": ({"plugin_description_zh": ""}, "must be 1-1023 characters"),
-    "repo on an unknown host": ({"repo_url": "https://example.com/a/b"}, "use https://<git host>/<owner>/<repo>"),
+    "repo without an owner": ({"repo_url": "https://example.com/b"}, "use https://<host>/<owner>/<repo>"),
+    "repo with .git": ({"repo_url": "https://gitlab.com/a/b.git"}, "drop the .git suffix"),
     "repo with a trailing slash": ({"repo_url": "https://github.com/a/b/"}, "drop the trailing slash"),
     "contact not an e-mail": ({"contact_email": "me"}, "not an e-mail address"),
     "no tool at all": ({"tools": []}, "choose at least one"),
-    "video on a preset without a video API": ({"tools": ["text2video"]}, "no text2video in the modelscope preset"),
+    "video on a preset without a video API": (
+        {"tools": ["text2video"]},
+        "'text2video' is not in ['text2image', 'image_edit']",
+    ),
     "no model chosen": ({"models": []}, "choose at least one"),
     "model not in the preset": ({"models": ["nope"]}, "'nope' is not in"),
     "unknown preset": ({"api_preset": "midjourney"}, "'midjourney' is not in"),
@@ -193,29 +197,99 @@ def test_templated_paths_are_portable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answers", "label", "description"),
+    ("answers", "name", "label", "description"),
     [
-        ({}, "ModelScope Text-to-Image", "Generate images from text with ModelScope."),
+        (
+            {},
+            "modelscope_text2image",
+            ("ModelScope Text-to-Image", "魔搭社区文生图"),
+            ("Generate images from text with ModelScope.", "通过魔搭社区根据文字生成图片。"),
+        ),
         (
             {"api_preset": "dashscope", "tools": ["text2video"]},
-            "Alibaba Cloud Model Studio Text-to-Video",
-            "Generate short videos from text with Alibaba Cloud Model Studio.",
+            "dashscope_text2video",
+            ("Alibaba Cloud Model Studio Text-to-Video", "阿里云百炼文生视频"),
+            ("Generate short videos from text with Alibaba Cloud Model Studio.", "通过阿里云百炼根据文字生成短视频。"),
         ),
         (
             {"api_preset": "openai_compatible", "tools": ["text2image", "image_edit"]},
-            "OpenAI Images Text-to-Image & Image Editing",
-            "Generate images from text and edit and restyle images from an instruction with OpenAI Images.",
+            "openai_images_text2image_image_edit",  # both tools, not only the first
+            ("OpenAI Images Text-to-Image & Image Editing", "OpenAI 图像文生图与图片编辑"),
+            (
+                "Generate images from text and edit and restyle images from an instruction with OpenAI Images.",
+                "通过 OpenAI 图像根据文字生成图片、按指令编辑图片或转换风格。",  # a space between Han and Latin
+            ),
         ),
     ],
     ids=["modelscope", "dashscope-video", "openai-two-tools"],
 )
-def test_label_and_description_defaults_follow_the_preset_and_tools(
-    tmp_path: Path, answers: dict, label: str, description: str
+def test_name_label_and_description_defaults_follow_the_preset_and_tools(
+    tmp_path: Path, answers: dict, name: str, label: tuple[str, str], description: tuple[str, str]
 ) -> None:
     plugin = render(tmp_path / "plugin", **answers)
     manifest = yaml.safe_load((plugin / "manifest.yaml").read_text(encoding="utf-8"))
-    assert manifest["label"]["en_US"] == label and manifest["description"]["en_US"] == description
-    assert "Qwen" not in manifest["label"]["en_US"] + manifest["description"]["en_US"]
+    assert manifest["name"] == name
+    assert (manifest["label"]["en_US"], manifest["label"]["zh_Hans"]) == label
+    assert (manifest["description"]["en_US"], manifest["description"]["zh_Hans"]) == description
+
+
+# Copier prints "🎤 " (three columns) and then the help on one line, and does not wrap it; a menu entry is
+# drawn after a pointer and a box (at most six columns).
+QUESTION_MARK_COLUMNS, MENU_ENTRY_COLUMNS = 3, 6
+
+
+def test_every_help_line_and_menu_entry_fits_80_columns() -> None:
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    too_long = []
+    for name, spec in config.items():
+        if name.startswith("_") or spec.get("when") is False:
+            continue
+        too_long += [(name, line) for line in str(spec["help"]).splitlines() if QUESTION_MARK_COLUMNS + len(line) > 80]
+        entries = spec.get("choices") if isinstance(spec.get("choices"), dict) else {}
+        too_long += [(name, entry) for entry in entries if MENU_ENTRY_COLUMNS + len(entry) > 80]
+    tools = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
+    too_long += [("tools", kind["menu"]) for kind in tools.values() if MENU_ENTRY_COLUMNS + len(kind["menu"]) > 80]
+    assert too_long == []
+
+
+def test_question_details_belong_to_questions() -> None:
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    details = yaml.safe_load((ROOT / "dev" / "question_details.yml").read_text(encoding="utf-8"))
+    assert set(details) <= {name for name in config if not name.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    ("preset", "offered", "name"),
+    [
+        ("modelscope", ["text2image", "image_edit"], "modelscope_text2image_image_edit"),
+        ("siliconflow", ["text2image"], "siliconflow_text2image"),
+        ("dashscope", ["text2image", "image_edit", "text2video"], "dashscope_text2image_image_edit_text2video"),
+    ],
+)
+def test_the_tools_menu_offers_only_the_presets_tools(
+    tmp_path: Path, preset: str, offered: list[str], name: str
+) -> None:
+    """The menu as Copier builds it; choosing every tool it offers names them all in the default plugin name."""
+    with copier.Worker(
+        src_path=str(ROOT),
+        dst_path=tmp_path / "plugin",
+        data={"api_preset": preset, "tools": offered},
+        defaults=True,
+        vcs_ref="HEAD",
+        quiet=True,
+        pretend=True,
+    ) as worker:
+        worker.run_copy()
+        question = copier._user_data.Question(
+            answers=worker.answers,
+            context=worker._render_context(),
+            jinja_env=worker.jinja_env,
+            settings=worker.settings,
+            var_name="tools",
+            **worker.template.questions_data["tools"],
+        )
+        assert [choice.value for choice in question._formatted_choices] == offered
+        assert worker.answers.combined["plugin_name"] == name  # within Dify's 128 characters of a-z 0-9 _ -
 
 
 def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
@@ -228,3 +302,6 @@ def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for step in ("git init", "-m pytest", "scripts/try.py", "scripts/check.py", "scripts/package.py"):
         assert step in result.stderr, step
+    assert "scripts/check.py ." not in result.stderr  # one form, the README's
+    # Copied from a local path (as here): the update workflow could never follow it, and the message says so.
+    assert "Copied from a local path" in result.stderr

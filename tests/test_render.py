@@ -174,6 +174,40 @@ def test_manifest_provider_tools_and_sources_line_up(rendering: tuple[Path, dict
     assert ("Pillow" in requirements) == ("image_edit" in chosen)
 
 
+HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+# A Chinese sentence spaces Han from Latin letters and digits and never spaces two Han characters:
+# "通过 OpenAI 图像生成", never "通过OpenAI 图像" or "发送给 魔搭社区".
+MISSPACED = re.compile(f"{HAN}[A-Za-z0-9]|[A-Za-z0-9]{HAN}|{HAN} +{HAN}")
+
+
+def template_chinese_text(plugin: Path) -> dict[str, str]:
+    """{where: text} for the Chinese the template writes (not the user's own answers, kept as typed)."""
+    found = {"readme/README_zh_Hans.md": (plugin / "readme" / "README_zh_Hans.md").read_text(encoding="utf-8")}
+    for path in sorted((plugin / "tools").glob("*.yaml")) + sorted((plugin / "provider").glob("*.yaml")):
+        document = load(path)
+        texts = [document.get("description", {}).get("human", {}).get("zh_Hans", "")]
+        texts += [
+            field.get(key, {}).get("zh_Hans", "")
+            for field in document.get("credentials_for_provider", {}).values()
+            for key in ("placeholder", "help")
+        ]
+        found[path.relative_to(plugin).as_posix()] = "\n".join(texts)
+    return found
+
+
+def test_no_doubled_api_in_the_words(rendering: tuple[Path, dict]) -> None:
+    # A provider label may end in "API" (the custom preset's is "Image API"): "your Image API API key" reads badly.
+    plugin, _ = rendering
+    texts = [plugin / "README.md", plugin / "AGENTS.md", *plugin.glob("provider/*.yaml"), *plugin.glob("tools/*.yaml")]
+    assert [path.name for path in texts if "API API" in path.read_text(encoding="utf-8")] == []
+
+
+def test_template_chinese_spaces_han_and_latin(rendering: tuple[Path, dict]) -> None:
+    plugin, _ = rendering
+    misspaced = {where: MISSPACED.findall(text) for where, text in template_chinese_text(plugin).items()}
+    assert {where: found for where, found in misspaced.items() if found} == {}
+
+
 def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
     """Labels reach every file unchanged: the odd ones given here, or the preset's defaults in the other cases."""
     plugin, given = rendering
@@ -235,7 +269,10 @@ def assert_loads_with_tools(plugin: Path, tools: list[str]) -> None:
     assert sorted(provider["tools"]) == sorted(expected)
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("0 error(s)"), result.stdout
+    *problems, summary = result.stdout.splitlines()
+    assert summary.startswith("0 error(s)"), result.stdout
+    # Only the template's own placeholders (the default author, the custom preset's URL and models) are warned of.
+    assert [line for line in problems if not line.endswith("(placeholder; --release refuses it)")] == []
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -248,6 +285,7 @@ def test_every_preset_renders_all_its_tools_and_try_runs_against_its_fake(tmp_pa
     command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tools[0], "--out", "out"]
     result = run(command, cwd=plugin)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "API API" not in result.stdout  # the custom preset's label is "Image API"
     written = [path for path in (plugin / "out").rglob("*") if path.is_file()]
     assert written and all(path.stat().st_size > 0 for path in written), result.stdout
 
@@ -270,6 +308,6 @@ def test_every_tool_combination_renders_and_loads(tmp_path: Path, tools: list[st
 @pytest.mark.parametrize("preset", [preset for preset in PRESETS if offered_tools(preset) != list(TOOL_FILES)])
 def test_a_tool_the_preset_lacks_is_refused_before_anything_is_written(tmp_path: Path, preset: str) -> None:
     missing = next(tool for tool in TOOL_FILES if tool not in offered_tools(preset))
-    with pytest.raises(ValueError, match=f"no {missing} in the {preset} preset"):
+    with pytest.raises(ValueError, match=f"'{missing}' is not in"):  # the menu lists only the preset's tools
         render(tmp_path / "plugin", api_preset=preset, tools=[*offered_tools(preset), missing])
     assert not (tmp_path / "plugin").exists()

@@ -234,7 +234,8 @@ IDENTITY_CASES = {
     "author reserved": (("author", "dify-fan"), lambda m: m.update(author="dify-fan"), '"dify"/"langgenius" are'),
     "version": (("version", "1.0"), lambda m: m.update(version="1.0"), "use x.y.z, e.g. 0.1.0"),
     "text": (("text", "x" * 1024), lambda m: m["label"].update(en_US="x" * 1024), "must be 1-1023 characters"),
-    "repo host": (("repo", "https://example.com/a/b"), lambda m: m.update(repo="https://example.com/a/b"), "use https"),
+    "repo shape": (("repo", "https://example.com/a"), lambda m: m.update(repo="https://example.com/a"), "use https"),
+    "repo .git": (("repo", "https://x.org/a/b.git"), lambda m: m.update(repo="https://x.org/a/b.git"), "drop the .git"),
     "repo slash": (("repo", "https://github.com/a/b/"), lambda m: m.update(repo="https://github.com/a/b/"), "drop the"),
     "e-mail": (("email", "me"), lambda m: m.update(contact="me"), "not an e-mail address"),
 }
@@ -278,10 +279,31 @@ def test_an_identity_or_menu_mistake_is_reported_by_check_in_the_same_words(
     assert status == 1 and any(words in line for line in lines), "\n".join(lines)
 
 
+ACCEPTED_REPOS = [
+    "https://github.com/me/plugin",
+    "https://gitlab.com/group/subgroup/plugin",  # GitLab subgroups
+    "https://git.example.com:8443/team/plugin",  # a self-hosted host
+    "https://git.sr.ht/~me/plugin",
+    "https://codeberg.org/me/plugin",
+]
+
+
+@pytest.mark.parametrize("url", ACCEPTED_REPOS)
+def test_a_real_repository_is_accepted_by_copier_and_by_check(
+    default_plugin: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    assert copier_says("repo", url) == ""
+    plugin = shutil.copytree(default_plugin, tmp_path / "plugin", symlinks=True)
+    edit_yaml(plugin / "manifest.yaml", lambda m: m.update(repo=url))
+    readme = plugin / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + f"\nSource: {url}\n", encoding="utf-8")
+    _, lines = run_static_check(plugin, capsys)
+    assert [line for line in lines if "repo" in line.lower()] == []
+
+
 # Reasons with no file to repeat them in, and why.
 NO_PLUGIN_FILE = {
     "choose at least one": "an empty multiselect: the files always hold what was chosen",
-    "no {} in the {} preset": "a plugin has no preset; its tools are the ones rendered",
     "{}: not offered by this preset": "likewise, for an api_overrides mapping",
     "must be a YAML mapping, e.g. {}": "a shape of the answer itself, which YAML files cannot have otherwise",
     "needs `api` and `tools` mappings": "likewise: a preset's layout; settings.py refuses a section that is no mapping",

