@@ -27,7 +27,7 @@ GUIDES = ("README.md", "README_zh.md")
 HEADERS = {
     "README.md": {
         "questions": ("question", "asked", "what it decides", "default (ModelScope, text to image)"),
-        "presets": ("`api_preset`", "API", "tools", "default models", "contract checked against"),
+        "presets": ("`api_preset`", "API", "tools", "model families", "contract checked against"),
         "asked": {"always": "always", "advanced": "`advanced`", "tool": "with {}"},
     },
     "README_zh.md": {
@@ -37,7 +37,7 @@ HEADERS = {
             "说明（取自 copier.yml 和 dev/question_details.yml）",
             "默认值（魔搭，文生图）",
         ),
-        "presets": ("`api_preset`", "接口", "工具", "默认模型", "契约测试依据"),
+        "presets": ("`api_preset`", "接口", "工具", "模型系列", "契约测试依据"),
         "asked": {"always": "总是", "advanced": "`advanced` 为是时", "tool": "选择 {} 时"},
     },
 }
@@ -112,8 +112,12 @@ def presets_table(guide: str) -> list[str]:
     for path in sorted(ROOT.glob("presets/*.yml"), key=lambda p: (p.stem == "custom", p.stem)):
         preset = yaml.safe_load(path.read_text(encoding="utf-8"))
         tools = ", ".join(f"`{tool}`" for tool in preset["tools"])
-        models = ", ".join(f"`{spec['models'][0]['id']}`" for spec in preset["tools"].values())
-        rows.append((f"`{path.stem}`", preset["title"], tools, models, preset["contract"]))
+        # Each tool's families, the default model's first: what the plugin can call, per model kind.
+        families = "; ".join(
+            f"{tool}: " + ", ".join(f"`{name}`" for name in spec.get("families") or {})
+            for tool, spec in preset["tools"].items()
+        )
+        rows.append((f"`{path.stem}`", preset["title"], tools, families, preset["contract"]))
     return ["| " + " | ".join(row) + " |" for row in rows]
 
 
