@@ -112,7 +112,7 @@ def presets_table(guide: str) -> list[str]:
     for path in sorted(ROOT.glob("presets/*.yml"), key=lambda p: (p.stem == "custom", p.stem)):
         preset = yaml.safe_load(path.read_text(encoding="utf-8"))
         tools = ", ".join(f"`{tool}`" for tool in preset["tools"])
-        # Each tool's families, the default model's first: what the plugin can call, per model kind.
+        # Each tool's model families as the preset orders them: what kinds of model the plugin can call.
         families = "; ".join(
             f"{tool}: " + ", ".join(f"`{name}`" for name in spec.get("families") or {})
             for tool, spec in preset["tools"].items()
