@@ -51,7 +51,7 @@ if sys.argv[1:2] == ["push"]:
     with open(os.environ["STUB_LOG"], "a") as log:
         log.write(json.dumps(record) + "\\n")
     sys.exit(0)
-os.execv({real_git!r}, [{real_git!r}, *sys.argv[1:]])
+os.execv(os.environ["REAL_GIT"], [os.environ["REAL_GIT"], *sys.argv[1:]])
 """
 )
 # The copier stub does what STUB_COPIER says: change a workflow file or the README, nothing, fail, or refuse like
@@ -180,10 +180,12 @@ def run_update_workflow(
     secrets: dict[str, str] | None = None,
     copier: str | None = None,
     open_issue: str = "",
+    env: dict[str, str] | None = None,
 ) -> WorkflowRun:
     """The update workflow's shell steps in ``plugin`` (a git repository); ``copier=None`` runs the real Copier.
 
-    ``copier`` names what the stub does (see COPIER_STUB); ``open_issue`` is the number ``gh issue list`` answers.
+    ``copier`` names what the stub does (see COPIER_STUB); ``open_issue`` is the number ``gh issue list`` answers;
+    ``env`` is added to every step's environment.
     """
     stubs = work / "stubs"
     stubs.mkdir(parents=True, exist_ok=True)
@@ -192,7 +194,7 @@ def run_update_workflow(
     real_git = shutil.which("git")
     assert real_git is not None
     write_stub(stubs, "gh", GH_STUB)
-    write_stub(stubs, "git", GIT_STUB.format(real_git=real_git))
+    write_stub(stubs, "git", GIT_STUB)
     if copier is not None:
         write_stub(stubs, "copier", COPIER_STUB)
     # The real Copier is the one next to this interpreter; `python` is this interpreter (it has PyYAML).
@@ -209,10 +211,12 @@ def run_update_workflow(
             continue
         output_file = work / f"output-{index}"
         output_file.write_text("", encoding="utf-8")
-        env = {
+        step_env = {
             **os.environ,
+            **(env or {}),
             "PATH": path,
             "STUB_LOG": str(log),
+            "REAL_GIT": real_git,
             "STUB_COPIER": copier or "",
             "STUB_OPEN_ISSUE": open_issue,
             "GITHUB_OUTPUT": str(output_file),
@@ -223,7 +227,7 @@ def run_update_workflow(
         }
         completed = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=plugin, env=env, capture_output=True, text=True, timeout=120,
+            cwd=plugin, env=step_env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         outputs = parse_outputs(output_file.read_text(encoding="utf-8"))
         if "id" in step:
