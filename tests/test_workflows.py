@@ -116,6 +116,7 @@ def test_workflow_triggers_and_concurrency(renderings: dict[str, Path]) -> None:
     ci_runs = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
     for command in ("python -m pytest", "python scripts/check.py .", "python scripts/package.py"):
         assert command in ci_runs
+    assert "ruff check .\nruff format --check .\n" in ci_runs  # ruff is in the plugin's requirements-dev.txt
     upload = next(step for step in ci["jobs"]["test"]["steps"] if "upload-artifact" in step.get("uses", ""))
     assert "dist/*.difypkg" in upload["with"]["path"]
     setup_python = [step for step in ci["jobs"]["test"]["steps"] if "setup-python" in step.get("uses", "")]
@@ -133,6 +134,7 @@ def test_workflow_triggers_and_concurrency(renderings: dict[str, Path]) -> None:
     repository_ci = load_workflow(ROOT / ".github" / "workflows" / "ci.yml")
     repository_runs = [step.get("run", "") for step in repository_ci["jobs"]["test"]["steps"]]
     assert "bash dev/test.sh" in repository_runs
+    assert ".venv/bin/ruff check .\n.venv/bin/ruff format --check .\n" in repository_runs
     assert ".venv/bin/python dev/render_examples.py --check" in repository_runs
 
 
