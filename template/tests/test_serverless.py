@@ -10,12 +10,13 @@ action=<action>`` with ``Content-Type: application/json``, ``Accept: text/event-
 
 Strategy: one process for the module on a free 127.0.0.1 port, ready when /health answers. The request builder and
 the session reader (blob chunks reassembled as Dify does) are test_plugin_process.py's, so both runtimes are read
-the same way. One tool call whose file must arrive byte for byte as the fake served it, and one whose job fails and
-must arrive as a session error carrying the provider's reason.
+the same way. Two tool calls sent at once: one whose file must arrive byte for byte as the fake served it, one whose
+job fails and must arrive as a session error carrying the provider's reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -26,6 +27,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -33,6 +36,8 @@ import requests
 from fake_provider import FakeProvider, Scenario, sample_jpeg
 from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, dify_file, has_tool, settings_for
 from test_plugin_process import REQUEST_TIMEOUT, STARTUP_TIMEOUT, Session, collect_session, invoke_request
+
+from job_client.settings import Settings
 
 
 def free_port() -> int:
@@ -125,14 +130,11 @@ class ServerlessPlugin:
         self.output.close()
 
 
-@pytest.fixture(scope="module")
-def serverless() -> Iterator[ServerlessPlugin]:
-    plugin = ServerlessPlugin()
-    try:
-        plugin.wait_until_ready()
-        yield plugin
-    finally:
-        plugin.kill()
+@dataclass
+class Invocation:
+    settings: Settings
+    fake: FakeProvider
+    session: Session
 
 
 def job_tool() -> str:
@@ -146,25 +148,48 @@ def tool_inputs(tool: str, fake: FakeProvider) -> dict[str, Any]:
     return {}
 
 
-def test_a_tool_call_through_the_serverless_entry_returns_the_served_bytes(serverless: ServerlessPlugin) -> None:
+@pytest.fixture(scope="module")
+def invocations() -> Iterator[dict[str, Invocation]]:
+    """A job that succeeds and one that fails, sent at the same time to one serverless process (each against its
+    own fake), so the module waits for one job instead of two, and the two sessions must not mix."""
     tool = job_tool()
+    settings = settings_for(tool)
     # A 50 kB image: several 8 KiB chunks in the HTTP stream, so reassembly is really exercised.
     image = sample_jpeg("through the serverless entry", min_size=50_000)
-    scenario = Scenario(image_bytes=image) if tool == "text2image" else Scenario()
-    with FakeProvider(settings_for(tool), scenario) as fake:
-        session = serverless.invoke(invoke_request(fake.credentials, tool, **tool_inputs(tool, fake)))
+    scenarios = {
+        "success": Scenario(image_bytes=image) if tool == "text2image" else Scenario(),
+        "failure": Scenario(outcome="failed"),
+    }
+    plugin = ServerlessPlugin()
+    try:
+        plugin.wait_until_ready()
+        with contextlib.ExitStack() as fakes, ThreadPoolExecutor(max_workers=len(scenarios)) as pool:
+            started = {
+                name: fakes.enter_context(FakeProvider(settings, scenario)) for name, scenario in scenarios.items()
+            }
+            pending = {
+                name: pool.submit(plugin.invoke, invoke_request(fake.credentials, tool, **tool_inputs(tool, fake)))
+                for name, fake in started.items()
+            }
+            yield {name: Invocation(settings, started[name], future.result()) for name, future in pending.items()}
+    finally:
+        plugin.kill()
+
+
+def test_a_tool_call_through_the_serverless_entry_returns_the_served_bytes(
+    invocations: dict[str, Invocation],
+) -> None:
+    session, fake = invocations["success"].session, invocations["success"].fake
     assert session.errors == []
     (job,) = fake.jobs
     assert session.blobs and [blob.data for blob in session.blobs] == job.images
     assert [message["type"] for message in session.messages] == ["json", "text"]
 
 
-def test_a_failed_job_arrives_through_the_serverless_entry_as_an_error(serverless: ServerlessPlugin) -> None:
-    tool = job_tool()
-    settings = settings_for(tool)
-    with FakeProvider(settings, Scenario(outcome="failed")) as fake:
-        session = serverless.invoke(invoke_request(fake.credentials, tool, **tool_inputs(tool, fake)))
+def test_a_failed_job_arrives_through_the_serverless_entry_as_an_error(invocations: dict[str, Invocation]) -> None:
+    invocation = invocations["failure"]
+    session = invocation.session
     assert session.blobs == [] and session.messages == []
     (error,) = session.errors
-    assert error["error_type"] == ("TaskFailedError" if settings.mode == "async" else "ProviderHttpError")
-    assert fake.scenario.failure_reason in error["message"]
+    assert error["error_type"] == ("TaskFailedError" if invocation.settings.mode == "async" else "ProviderHttpError")
+    assert invocation.fake.scenario.failure_reason in error["message"]
