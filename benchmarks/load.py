@@ -65,6 +65,8 @@ LISTEN_BACKLOG = 256
 STARTS_PER_RUN = 2
 STARTUP_TIMEOUT = 60.0
 SESSION_TIMEOUT = 180.0
+# Read the event stream in large pieces, as the daemon's buffered scanner does (requests reads 512 B by default).
+READ_SIZE = 64 * 1024
 
 
 def median(values: list[float]) -> float:
@@ -292,7 +294,7 @@ class ServerlessPlugin(MeasuredProcess):
                 timeout=SESSION_TIMEOUT,
             ) as response:
                 response.raise_for_status()
-                for line in response.iter_lines():
+                for line in response.iter_lines(chunk_size=READ_SIZE):
                     if not line.strip():
                         continue
                     arrived, event = time.monotonic(), json.loads(line)

@@ -39,6 +39,9 @@ from test_plugin_process import REQUEST_TIMEOUT, STARTUP_TIMEOUT, Session, colle
 
 from job_client.settings import Settings
 
+# Read the event stream in large pieces, as the daemon's buffered scanner does (requests reads 512 B by default).
+READ_SIZE = 64 * 1024
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -115,7 +118,7 @@ class ServerlessPlugin:
 
     @staticmethod
     def _events(response: requests.Response) -> Iterator[dict[str, Any]]:
-        for line in response.iter_lines():
+        for line in response.iter_lines(chunk_size=READ_SIZE):
             if line.strip():  # events are separated by an empty line
                 yield json.loads(line)
 
