@@ -223,6 +223,9 @@ def run_update_workflow(
             "GITHUB_SERVER_URL": SERVER_URL,
             "GITHUB_REPOSITORY": "someone/plugin",
             "RUNNER_TEMP": str(work),
+            # A fresh runner has no global git config: a developer's signing or hooks must not change the run.
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
             **{key: evaluator.substitute(str(value)) for key, value in step.get("env", {}).items()},
         }
         completed = subprocess.run(
