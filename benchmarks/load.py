@@ -1,4 +1,5 @@
-"""Load and start-up of the generated plugin as Dify's daemon runs it: ``python -m main`` over stdio (issue #17).
+"""Load and start-up of the generated plugin as Dify's daemon runs it: ``python -m main`` over stdio (issue #17)
+and through the SDK's serverless entry (issue #26).
 
     python benchmarks/load.py [--quick] [--runs N] [--only stdio|serverless|startup]   # sections 4, 4b and 5
 
@@ -242,6 +243,13 @@ class StdioPlugin(MeasuredProcess):
         self.stderr.close()
 
 
+def loopback_session() -> requests.Session:
+    """A session that ignores proxy settings from the environment: everything here stays on 127.0.0.1."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 class ServerlessPlugin(MeasuredProcess):
     """``python -m main`` with INSTALL_METHOD=serverless on a free loopback port: one HTTP request per session."""
 
@@ -272,7 +280,7 @@ class ServerlessPlugin(MeasuredProcess):
         deadline = self.started + STARTUP_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if requests.get(f"{self.url}/health", timeout=1).text == "OK":
+                if loopback_session().get(f"{self.url}/health", timeout=1).text == "OK":
                     return time.monotonic() - self.started
             except requests.ConnectionError:
                 time.sleep(0.05)
@@ -285,7 +293,7 @@ class ServerlessPlugin(MeasuredProcess):
         chunks: dict[str, list[dict[str, Any]]] = tracked.chunks
         go.wait()
         try:
-            with requests.post(
+            with loopback_session().post(
                 f"{self.url}/invoke",
                 params={"action": data["action"]},
                 headers={"Accept": "text/event-stream", "Dify-Plugin-Session-ID": session_id},
