@@ -1,12 +1,16 @@
-"""Load and start-up of the generated plugin as Dify's daemon runs it: ``python -m main`` over stdio (issue #17).
+"""Load and start-up of the generated plugin as Dify's daemon runs it: ``python -m main`` over stdio (issue #17)
+and through the SDK's serverless entry (issue #26).
 
-    python benchmarks/load.py [--quick] [--runs N]      # prints sections 4 and 5 of RESULTS.md; run.py runs both
+    python benchmarks/load.py [--quick] [--runs N] [--only stdio|serverless|startup]   # sections 4, 4b and 5
 
 4. Concurrent invocations in ONE plugin process: N = 1, 20 and 50 ``invoke_tool`` requests written at once to a
    freshly started example plugin (examples/qwen_text2image, INSTALL_METHOD=local), against its fake provider
    (3 s jobs, each serving a ~0.5 MB photo-like JPEG labelled with its job). Wall time from the first request line
    to the last session's ``end``, divided by the N = 1 median; the plugin's peak resident set (VmHWM); every blob
    reassembled from its chunks and compared byte for byte with what the fake served for that prompt.
+4b. The same through ONE serverless process: the example started with INSTALL_METHOD=serverless (the SDK's HTTP
+   entry on a gevent WSGI server, as the daemon's serverless platform runs it); N = 1 and 50 ``POST /invoke``
+   requests sent at once from N threads, each streaming its session back, read and checked the same way.
 5. Start-up: from ``Popen`` to the first ``heartbeat`` event (the daemon's "ready"), for the example and for the
    seed plugin (benchmarks/seed_plugin.py written out as the article's plugin), alternating, after a warm-up each.
 
@@ -19,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +37,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+import requests
 
 # isort: split
 # benchmarks/ is sys.path[0]; importing common puts the example and its scripts/ on sys.path.
@@ -48,14 +56,18 @@ sys.path.insert(0, str(EXAMPLE_DIR / "tests"))
 from test_plugin_process import PluginProcess, Session, invoke_request  # noqa: E402
 
 CONCURRENCY = (1, 20, 50)
+SERVERLESS_CONCURRENCY = (1, 50)
 JOB_SECONDS = 3.0
 PHOTO_SIDE = 1248  # a quality-90 JPEG of this photo-like image is about 0.5 MB
 RATIO_TARGETS = {20: 1.3, 50: 1.6}  # wall time of N concurrent jobs / one job's, at most
+SERVERLESS_RATIO_TARGETS = {50: 1.6}
 RSS_TARGET = 100 * 1024 * 1024  # peak resident set of the plugin process, bytes
 LISTEN_BACKLOG = 256
 STARTS_PER_RUN = 2
 STARTUP_TIMEOUT = 60.0
 SESSION_TIMEOUT = 180.0
+# Read the event stream in large pieces, as the daemon's buffered scanner does (requests reads 512 B by default).
+READ_SIZE = 64 * 1024
 
 
 def median(values: list[float]) -> float:
@@ -101,7 +113,32 @@ class Tracked:
     ended: float | None = None
 
 
-class StdioPlugin:
+class MeasuredProcess:
+    """A plugin process whose CPU time and memory are read from /proc."""
+
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the plugin process so far (/proc/<pid>/stat), NaN once it is gone."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime in clock ticks
+
+    def memory(self) -> dict[str, int]:
+        """VmHWM (peak resident set) and VmRSS of the plugin process, in bytes."""
+        values = {}
+        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
+            for line in status:
+                key, _, rest = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    values[key] = int(rest.split()[0]) * 1024
+        return values
+
+
+class StdioPlugin(MeasuredProcess):
     """``python -m main`` in ``directory`` with pipes, as the daemon's local runtime starts it; sessions in parallel."""
 
     def __init__(self, directory: Path, env: dict[str, str] | None = None) -> None:
@@ -195,29 +232,120 @@ class StdioPlugin:
                     )
         return tracked, max(item.ended or 0.0 for item in tracked) - started
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the plugin process so far (/proc/<pid>/stat), NaN once it is gone."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime in clock ticks
-
-    def memory(self) -> dict[str, int]:
-        """VmHWM (peak resident set) and VmRSS of the plugin process, in bytes."""
-        values = {}
-        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
-            for line in status:
-                key, _, rest = line.partition(":")
-                if key in ("VmHWM", "VmRSS"):
-                    values[key] = int(rest.split()[0]) * 1024
-        return values
-
     # The test harness's own: the last of the captured stderr, and ending the process group (the plugin never
     # exits on stdin EOF). Both read only `process` and `stderr`, which this class has too.
     stderr_text = PluginProcess.stderr_text
     kill = PluginProcess.kill
+
+
+def loopback_session() -> requests.Session:
+    """A session that ignores proxy settings from the environment: everything here stays on 127.0.0.1."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+class ServerlessPlugin(MeasuredProcess):
+    """``python -m main`` with INSTALL_METHOD=serverless on a free loopback port: one HTTP request per session."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill())
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "main"],
+            cwd=directory,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            env={
+                **os.environ,
+                "INSTALL_METHOD": "serverless",
+                "SERVERLESS_HOST": "127.0.0.1",
+                "SERVERLESS_PORT": str(port),
+                "PYTHONWARNINGS": "ignore",
+            },
+            start_new_session=True,
+        )
+
+    def wait_until_ready(self) -> float:
+        """Seconds from Popen to the first ``OK`` from /health."""
+        deadline = self.started + STARTUP_TIMEOUT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if loopback_session().get(f"{self.url}/health", timeout=1).text == "OK":
+                    return time.monotonic() - self.started
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"the serverless entry never answered /health; output:\n{self.output_text()}")
+
+    def _invoke(self, data: dict[str, Any], tracked: Tracked, go: threading.Event) -> None:
+        """One session as the daemon's serverless runtime posts it (POST /invoke?action=..., the stdio envelope)."""
+        session_id = uuid.uuid4().hex
+        envelope = {"session_id": session_id, "event": "request", "data": data, "context": {}}
+        chunks: dict[str, list[dict[str, Any]]] = tracked.chunks
+        go.wait()
+        try:
+            with loopback_session().post(
+                f"{self.url}/invoke",
+                params={"action": data["action"]},
+                headers={"Accept": "text/event-stream", "Dify-Plugin-Session-ID": session_id},
+                json=envelope,
+                stream=True,
+                timeout=SESSION_TIMEOUT,
+            ) as response:
+                response.raise_for_status()
+                for line in response.iter_lines(chunk_size=READ_SIZE):
+                    if not line.strip():
+                        continue
+                    arrived, event = time.monotonic(), json.loads(line)
+                    if event.get("event") != "session" or event.get("session_id") != session_id:
+                        continue
+                    kind, payload = event["data"]["type"], event["data"]["data"]
+                    if kind == "end":
+                        tracked.ended = arrived
+                        return
+                    if kind == "error":
+                        tracked.session.errors.append(payload)
+                    elif kind == "stream" and payload.get("type") == "blob_chunk":
+                        PluginProcess._add_chunk(tracked.session, chunks, payload, arrived)
+                    elif kind == "stream":
+                        tracked.session.messages.append(payload)
+        except (requests.RequestException, ValueError) as error:
+            tracked.session.errors.append({"error_type": type(error).__name__, "message": str(error)[:300]})
+
+    def run_all(self, requests_data: list[dict[str, Any]]) -> tuple[list[Tracked], float]:
+        """One thread per request, all released at once; wall time from the release to the last ``end``."""
+        go = threading.Event()
+        tracked = [Tracked(Session(sent_at=0.0)) for _ in requests_data]
+        threads = [
+            threading.Thread(target=self._invoke, args=(data, item, go), daemon=True)
+            for data, item in zip(requests_data, tracked, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        started = time.monotonic()
+        for item in tracked:
+            item.session.sent_at = started
+        go.set()
+        for thread in threads:
+            thread.join(max(0.0, started + SESSION_TIMEOUT - time.monotonic()))
+        if not all(item.ended for item in tracked):
+            raise RuntimeError(
+                f"{sum(not item.ended for item in tracked)} session(s) did not end; output:\n{self.output_text()}"
+            )
+        return tracked, max(item.ended or 0.0 for item in tracked) - started
+
+    def output_text(self) -> str:
+        self.output.seek(0)
+        return self.output.read().decode("utf-8", "replace")[-3000:]
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.output.close()
 
 
 # ── 4. concurrent invocations ──────────────────────────────────────────────────
@@ -253,10 +381,15 @@ class LoadRow:
         return bool(self.runs) and all(run.identical == self.concurrency and not run.failures for run in self.runs)
 
 
-def load_run(concurrency: int, job_seconds: float, photo: bytes) -> LoadRun:
-    """A fresh example plugin, ``concurrency`` invocations of text2image written at once, checked and measured."""
+def load_run(concurrency: int, job_seconds: float, photo: bytes, runtime: str = "stdio") -> LoadRun:
+    """A fresh example plugin, ``concurrency`` invocations of text2image sent at once, checked and measured.
+
+    ``runtime``: "stdio" (request lines on stdin, INSTALL_METHOD=local) or "serverless" (HTTP, one per session).
+    """
     settings = load_settings(EXAMPLE_DIR / "job_client" / "settings.yaml")
-    plugin = StdioPlugin(EXAMPLE_DIR)
+    plugin: StdioPlugin | ServerlessPlugin = (
+        StdioPlugin(EXAMPLE_DIR) if runtime == "stdio" else ServerlessPlugin(EXAMPLE_DIR)
+    )
     try:
         plugin.wait_until_ready()
         with PhotoFake(settings, Scenario(job_seconds=job_seconds), photo) as fake:
@@ -282,20 +415,32 @@ def load_run(concurrency: int, job_seconds: float, photo: bytes) -> LoadRun:
     return LoadRun(wall, memory.get("VmHWM", 0), identical, failures, status_requests, plugin_cpu)
 
 
-def bench_load(runs: int, scale: float, log: Callable[[str], None]) -> list[LoadRow]:
-    """Section 4: each concurrency ``runs`` times, interleaved, each run in a fresh plugin process."""
+def bench_load(
+    runs: int,
+    scale: float,
+    log: Callable[[str], None],
+    runtime: str = "stdio",
+    concurrencies: tuple[int, ...] = CONCURRENCY,
+) -> list[LoadRow]:
+    """Section 4 (4b: runtime "serverless"): each concurrency ``runs`` times, interleaved, each run in a fresh
+    plugin process."""
     buffer = BytesIO()
     photo_like(PHOTO_SIDE, seed=PHOTO_SIDE).save(buffer, format="JPEG", quality=90)
     photo = buffer.getvalue()
-    rows = {concurrency: LoadRow(concurrency) for concurrency in CONCURRENCY}
+    rows = {concurrency: LoadRow(concurrency) for concurrency in concurrencies}
     for index in range(runs):
-        for concurrency in CONCURRENCY:
-            log(f"load: {concurrency} concurrent invocation(s), run {index + 1} of {runs}")
+        for concurrency in concurrencies:
+            log(f"load ({runtime}): {concurrency} concurrent invocation(s), run {index + 1} of {runs}")
             try:
-                rows[concurrency].runs.append(load_run(concurrency, JOB_SECONDS * scale, photo))
+                rows[concurrency].runs.append(load_run(concurrency, JOB_SECONDS * scale, photo, runtime))
             except RuntimeError as error:
                 rows[concurrency].runs.append(LoadRun(float("nan"), 0, 0, [str(error)[:300]], 0))
     return list(rows.values())
+
+
+def bench_serverless(runs: int, scale: float, log: Callable[[str], None]) -> list[LoadRow]:
+    """Section 4b: N = 1 and 50 through one serverless process."""
+    return bench_load(runs, scale, log, runtime="serverless", concurrencies=SERVERLESS_CONCURRENCY)
 
 
 def photo_bytes() -> int:
@@ -373,6 +518,24 @@ class LoadTarget:
     met: bool | None
 
 
+def serverless_targets(serverless: list[LoadRow], quick: bool) -> list[LoadTarget]:
+    """Issue #26: 50 concurrent invocations through one serverless process, their bytes and its peak RSS."""
+    by_n = {row.concurrency: row for row in serverless}
+    one, fifty = by_n.get(1), by_n.get(50)
+    ratio = fifty.wall / one.wall if one and fifty else float("nan")
+    limit = SERVERLESS_RATIO_TARGETS[50]
+    met = None if quick else bool(fifty and fifty.all_identical and ratio <= limit)
+    peak = max((row.peak_rss for row in serverless), default=float("nan"))
+    identical = all(row.all_identical for row in serverless)
+    return [
+        LoadTarget(f"Serverless, 50 concurrent invocations: wall ≤ {limit:g} × one job's", f"{ratio:.2f} ×", met),
+        LoadTarget("Serverless process peak RSS (recorded)", mib(peak), None if quick else peak <= RSS_TARGET),
+        LoadTarget(
+            "Serverless: every result byte-identical to what the fake served", "yes" if identical else "no", identical
+        ),
+    ]
+
+
 def load_targets(load: list[LoadRow], startup: list[StartupRow], quick: bool) -> list[LoadTarget]:
     """The issue's targets: the ratios, the peak RSS, the bytes, and start-up no slower than the seed's."""
     by_n = {row.concurrency: row for row in load}
@@ -433,6 +596,11 @@ def load_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
         )
     )
     yield ""
+    yield from load_table(load, scale, RATIO_TARGETS)
+
+
+def load_table(load: list[LoadRow], scale: float, ratio_targets: dict[int, float]) -> Iterator[str]:
+    quick = scale != 1.0
     yield (
         "| N | Wall (median) | min – max | ÷ one job | ÷ job duration | Status requests (all jobs) | Plugin CPU | "
         "Peak RSS (max) | Results identical | Target | Verdict |"
@@ -446,7 +614,7 @@ def load_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
             yield f"| {row.concurrency} | failed: {failures[0] if failures else '?'} | | | | | | | | | ❌ missed |"
             continue
         ratio = row.wall / one
-        limit = RATIO_TARGETS.get(row.concurrency)
+        limit = ratio_targets.get(row.concurrency)
         target = f"≤ {limit:g} ×, ≤ {mib(RSS_TARGET)}" if limit else f"≤ {mib(RSS_TARGET)}"
         met = (
             None if quick else (row.all_identical and row.peak_rss <= RSS_TARGET and (limit is None or ratio <= limit))
@@ -460,6 +628,22 @@ def load_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
         )
         for failure in failures[:3]:
             yield f"| | {failure} | | | | | | | | | |"
+
+
+def serverless_section(load: list[LoadRow], runs: int, scale: float) -> Iterator[str]:
+    yield "## 4b. Concurrent invocations through one serverless process"
+    yield ""
+    yield (
+        "The same jobs, photos and checks as section 4, through the SDK's serverless entry: one freshly started "
+        "example plugin with INSTALL_METHOD=serverless (its gevent WSGI server on a loopback port, the way the "
+        "daemon's serverless platform runs a plugin), N `POST /invoke?action=invoke_tool` requests carrying the "
+        "daemon's request envelope, sent at once from N threads of the benchmark, each reading its session's "
+        "event stream (the chunked HTTP body) to its `end`. *Wall*: from the release of the N requests to the "
+        "last `end`; *÷ one job*: divided by the N = 1 median of this runtime; *peak RSS*: VmHWM of the "
+        f"serverless process after the run. Medians over {runs} run(s), each in a fresh plugin process."
+    )
+    yield ""
+    yield from load_table(load, scale, SERVERLESS_RATIO_TARGETS)
 
 
 def startup_section(startup: list[StartupRow], runs: int) -> Iterator[str]:
@@ -492,19 +676,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load and start-up of the example plugin over the stdio protocol.")
     parser.add_argument("--quick", action="store_true", help="jobs ×0.1, 1 run")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5; --quick 1)")
+    parser.add_argument("--only", choices=["stdio", "serverless", "startup"], help="one section (4, 4b or 5)")
     arguments = parser.parse_args(argv)
     scale = 0.1 if arguments.quick else 1.0
+    quick = arguments.quick
     runs = arguments.runs or (1 if arguments.quick else 5)
     started = time.monotonic()
+    wanted = {arguments.only} if arguments.only else {"stdio", "serverless", "startup"}
 
     def log(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    load = bench_load(runs, scale, log)
-    startup = bench_startup(runs, log)
-    lines = [*load_section(load, runs, scale), "", *startup_section(startup, runs), ""]
+    lines: list[str] = []
+    targets: list[LoadTarget] = []
+    if "stdio" in wanted:
+        load = bench_load(runs, scale, log)
+        lines += [*load_section(load, runs, scale), ""]
+    if "serverless" in wanted:
+        serverless = bench_serverless(runs, scale, log)
+        lines += [*serverless_section(serverless, runs, scale), ""]
+        targets += serverless_targets(serverless, quick)
+    if "startup" in wanted:
+        startup = bench_startup(runs, log)
+        lines += [*startup_section(startup, runs), ""]
+    if {"stdio", "startup"} <= wanted:
+        targets = load_targets(load, startup, quick) + targets
     lines += ["| Target | Result | Verdict |", "|---|---|---|"]
-    lines += [f"| {t.label} | {t.result} | {verdict(t.met)} |" for t in load_targets(load, startup, scale != 1.0)]
+    lines += [f"| {t.label} | {t.result} | {verdict(t.met)} |" for t in targets]
     print("\n".join(lines))
     return 0
 

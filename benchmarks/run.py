@@ -11,8 +11,9 @@
    fresh process (benchmarks/delivery.py).
 3. Wall time of ``copier copy --defaults`` (the CLI), its ratio to Copier's floor (a one-file template), the
    example's ``scripts/package.py`` and (full runs) the example's own test suite.
-4. Concurrent invocations (1, 20, 50) through the daemon's stdio protocol in one plugin process, and 5. start-up
-   to the first heartbeat against the seed plugin's (benchmarks/load.py).
+4. Concurrent invocations (1, 20, 50) through the daemon's stdio protocol in one plugin process, 4b. (1, 50)
+   through one process serving the SDK's serverless HTTP entry, and 5. start-up to the first heartbeat against
+   the seed plugin's (benchmarks/load.py).
 
 Every figure is a median over ``--runs`` runs (5 by default; 2 with --quick, whose job durations and poll
 intervals are scaled by 0.1 and whose targets are therefore not judged). Everything runs on 127.0.0.1.
@@ -53,9 +54,12 @@ from load import (
     LoadRow,
     StartupRow,
     bench_load,
+    bench_serverless,
     bench_startup,
     load_section,
     load_targets,
+    serverless_section,
+    serverless_targets,
     startup_section,
 )
 
@@ -792,6 +796,7 @@ def summary_section(
     delivery: list[DeliveryRow],
     commands: list[CommandRow],
     load: list[LoadRow],
+    serverless: list[LoadRow],
     startup: list[StartupRow],
     scale: float,
 ) -> Iterator[str]:
@@ -847,7 +852,7 @@ def summary_section(
         f"| Render ÷ one-file template's render < {RENDER_FLOOR_RATIO_TARGET:g} × | {ratio:.2f} × | "
         f"{verdict(ratio < RENDER_FLOOR_RATIO_TARGET)} |"
     )
-    for target in load_targets(load, startup, quick):
+    for target in load_targets(load, startup, quick) + serverless_targets(serverless, quick):
         yield f"| {target.label} | {target.result} | {verdict(target.met)} |"
 
 
@@ -856,6 +861,7 @@ def report(
     delivery: list[DeliveryRow],
     commands: list[CommandRow],
     load: list[LoadRow],
+    serverless: list[LoadRow],
     startup: list[StartupRow],
     *,
     runs: int,
@@ -878,7 +884,7 @@ def report(
         *(f"| {key} | {value} |" for key, value in machine().items()),
         f"| Load average (1/5/15 min) | {loads[0]} at the start, {loads[1]} at the end |",
         "",
-        *summary_section(wait, delivery, commands, load, startup, scale),
+        *summary_section(wait, delivery, commands, load, serverless, startup, scale),
         "",
         *wait_section(wait, runs, scale),
         "",
@@ -887,6 +893,8 @@ def report(
         *commands_section(commands, runs),
         "",
         *load_section(load, runs, scale),
+        "",
+        *serverless_section(serverless, runs, scale),
         "",
         *startup_section(startup, runs),
         "",
@@ -922,6 +930,7 @@ def main(argv: list[str] | None = None) -> int:
     delivery = bench_delivery(runs, log)
     commands = bench_commands(runs, log, suite=not arguments.quick)
     load = bench_load(runs, scale, log)
+    serverless = bench_serverless(runs, scale, log)
     startup = bench_startup(runs, log)
     command_line = "python benchmarks/run.py" + (" --quick" if arguments.quick else "")
     if arguments.runs is not None:
@@ -931,6 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         delivery,
         commands,
         load,
+        serverless,
         startup,
         runs=runs,
         scale=scale,

@@ -46,6 +46,7 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
         "scripts/package.py",
         "| Render ÷ the one-file template's render",
         "## 4. Concurrent invocations in one plugin process",
+        "## 4b. Concurrent invocations through one serverless process",
         "## 5. Start-up to the first heartbeat",
         "| 50 | ",
         "| seed plugin (benchmarks/seed_plugin.py, written out) | ",
@@ -58,6 +59,11 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     for concurrency in (1, 20, 50):
         assert f"| {concurrency} of {concurrency} |" in table, table
     assert "| Every concurrent result byte-identical to what the fake served | yes | ✅ met |" in table, table
+    # ... and through the serverless entry: 1 and 50 invocations (after the stdio rows of section 4).
+    serverless = table.split("## 4b.", 1)[1].split("## 5.", 1)[0]
+    for concurrency in (1, 50):
+        assert f"| {concurrency} of {concurrency} |" in serverless, serverless
+    assert "| Serverless: every result byte-identical to what the fake served | yes | ✅ met |" in table, table
 
 
 def test_the_measuring_process_is_not_gevent_patched() -> None:

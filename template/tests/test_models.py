@@ -141,6 +141,18 @@ def test_the_live_list_is_cached_per_credential_for_cache_seconds(job: JobKind, 
     assert listing_requests() == 3
 
 
+def test_the_cache_keeps_only_entries_still_valid() -> None:
+    # One plugin process serves every workspace: expired lists of credentials no longer used must not pile up.
+    clock = VirtualClock()
+    cache = ListingCache(clock)
+    cache.put("first-credential", ("model-a",), 300.0)
+    cache.put("second-credential", ("model-b",), 600.0)
+    clock.now += 301
+    cache.put("third-credential", ("model-c",), 300.0)
+    assert sorted(cache._entries) == ["second-credential", "third-credential"]
+    assert cache.get("first-credential") is None and cache.get("second-credential") == ("model-b",)
+
+
 def test_a_retired_model_fails_at_submit_with_one_clear_message(job: JobKind, start_fake: StartFake) -> None:
     needs_listing(job)
     retired = job.settings.default_model

@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,28 @@ class Session:
     blobs: list[Blob] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)  # daemon log lines seen while the session ran
+
+
+def collect_session(
+    session: Session, session_id: str, next_event: Callable[[], tuple[float, dict[str, Any]]]
+) -> Session:
+    """The events of one session up to its ``end``, as the daemon relays them (any runtime: stdio, serverless)."""
+    chunks: dict[str, list[dict[str, Any]]] = {}
+    while True:
+        arrived, event = next_event()
+        if event.get("event") == "log":
+            session.logs.append(event["data"]["message"])
+        if event.get("event") != "session" or event.get("session_id") != session_id:
+            continue
+        kind, payload = event["data"]["type"], event["data"]["data"]
+        if kind == "end":
+            return session
+        if kind == "error":
+            session.errors.append(payload)
+        elif kind == "stream" and payload.get("type") == "blob_chunk":
+            PluginProcess._add_chunk(session, chunks, payload, arrived)
+        elif kind == "stream":
+            session.messages.append(payload)
 
 
 class PluginProcess:
@@ -127,23 +149,8 @@ class PluginProcess:
         session = Session(sent_at=time.monotonic())
         self.process.stdin.write(line.encode())
         self.process.stdin.flush()
-        chunks: dict[str, list[dict[str, Any]]] = {}
         deadline = session.sent_at + REQUEST_TIMEOUT
-        while True:
-            arrived, event = self.next_event(deadline)
-            if event.get("event") == "log":
-                session.logs.append(event["data"]["message"])
-            if event.get("event") != "session" or event.get("session_id") != session_id:
-                continue
-            kind, payload = event["data"]["type"], event["data"]["data"]
-            if kind == "end":
-                return session
-            if kind == "error":
-                session.errors.append(payload)
-            elif kind == "stream" and payload.get("type") == "blob_chunk":
-                self._add_chunk(session, chunks, payload, arrived)
-            elif kind == "stream":
-                session.messages.append(payload)
+        return collect_session(session, session_id, lambda: self.next_event(deadline))
 
     @staticmethod
     def _add_chunk(
