@@ -9,6 +9,7 @@ both call ``check_for_model``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from job_client.errors import InvalidInputError
 from job_client.settings import ModelFamily, Settings
 
+logger = logging.getLogger(__name__)
 # WIDTHxHEIGHT with any of the separators people and APIs use.
 SIZE = re.compile(r"^\s*(\d+)\s*[xX*×]\s*(\d+)\s*$")
 SHOWN_OPTIONS = 12
@@ -94,16 +96,23 @@ def as_offered(family: ModelFamily, name: str, value: Any) -> Any:
 def without_untaken_defaults(
     family: ModelFamily, values: Mapping[str, Any], defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The values without the form's own pre-selections that this model does not take.
+    """The values with the form's own pre-selections fitted to this model.
 
     A form pre-selects one default for every model (the default model's size, one image): left untouched, it is
-    not the user's request, so a model that does not take it gets the provider's default instead of an error.
+    not the user's request. A size or duration the model does not take becomes the model's own default (its
+    family's first), since some APIs require one; any other parameter the model does not take is left out.
     """
     kept = dict(values)
     for name, default in defaults.items():
         if name not in kept or not _same(kept[name], default):
             continue
-        if name not in family.body_fields or not takes_value(family, name, kept[name]):
+        if name in family.body_fields and takes_value(family, name, kept[name]):
+            continue
+        own = (family.sizes if name == "size" else family.durations if name == "duration" else ())[:1]
+        if own and name in family.body_fields:
+            logger.info("%s: the form's %s %s is not this model's; sent its own, %s", name, name, default, own[0])
+            kept[name] = own[0] if name == "size" else str(own[0])
+        else:
             del kept[name]
     return kept
 

@@ -87,9 +87,8 @@ def settings_for(tool: str) -> Settings:
 def menu_admits(settings: Settings, model: str) -> bool:
     """Whether the live menu offers a listed id the curated list does not name: one a model family (or, without
     families, an id pattern of models.match) covers."""
-    if settings.families:
-        return settings.family_for(model) is not None
-    return any(re.fullmatch(pattern, model) for pattern in settings.models.match)
+    patterns = [pattern for family in settings.families.values() for pattern in family.match]
+    return any(re.fullmatch(pattern, model) for pattern in patterns or settings.models.match)
 
 
 def quick(settings: Settings) -> Settings:

@@ -68,6 +68,8 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
                 "integer_fields": ("n",),
                 "body_format": "json",
                 "task_id_field": "id",
+                "poll_url_field": "",  # this rendering's own (fal, BFL, Replicate) would send the client elsewhere
+                "result_url_field": "",
                 **submit,
             },
             "poll": {
@@ -281,13 +283,17 @@ def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> N
     assert fake.requests == []
 
 
-def test_the_form_default_a_model_does_not_take_is_left_out_and_a_chosen_value_is_not() -> None:
+def test_the_form_default_a_model_does_not_take_is_fitted_to_it_and_a_chosen_value_is_not() -> None:
     settings = family_variant(kolors=KOLORS_LIKE, qwen=dataclasses.replace(QWEN_LIKE, size_range=None))
     size = Parameter("size", "select", default="1024x1024", options=("1024x1024", "1328x1328"), label="Size")
     count = Parameter("n", "number", default=1, min=1, max=4, precision=0, label="Images", label_zh="数量")
     qwen = {"model": "qwen/qwen-image", "prompt": PROMPT}
-    # What the form pre-selects for the default model reaches another model as "not given", not as an error.
-    assert check_tool_inputs([size, count], {**qwen, "size": "1024x1024", "n": 1.0}, settings) == qwen
+    # What the form pre-selects for the default model reaches another model fitted to it, not as an error: its own
+    # first size (some APIs require one), and no count it does not take.
+    assert check_tool_inputs([size, count], {**qwen, "size": "1024x1024", "n": 1.0}, settings) == {
+        **qwen,
+        "size": "1328x1328",
+    }
     with pytest.raises(InvalidInputError, match="Input 'n' \\(Images\\): qwen/qwen-image does not take it"):
         check_tool_inputs([size, count], {**qwen, "n": 2.0}, settings)
     kolors = {"model": MODEL, "prompt": PROMPT, "size": "1024x1024", "n": 1}

@@ -348,48 +348,54 @@ def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: Plu
 
 
 def untaken_by_a_model(tool: str) -> list[tuple[str, str, Any]]:
-    """(model, parameter, value): a value another family of the tool takes but this model's family does not (a
-    size off its menu with no size range, or a parameter it has no field for), read from settings.yaml's families."""
+    """(model, parameter, value): what this model's family does not take, read from settings.yaml's families: a
+    size another family offers off this one's menu (or, with a size range, a size one multiple past its longest
+    side), or a parameter another family has a field for and this one has not."""
     settings = settings_for(tool)
     shown = parameters_of(tool)
+    # Not the form's own default: a pre-selected value the model does not take is fitted to it, not refused.
+    default_size = shown.get("size", {}).get("default")
     cases = []
     for name, family in settings.families.items():
         model = next((model for model in settings.models.known if family.matches(model)), None)
-        if model is None:
+        if model is None or "size" not in shown or "size" not in family.body_fields:
             continue
+        bounds = family.size_range
+        if bounds is not None and bounds.max_side:
+            past = bounds.max_side + bounds.multiple
+            cases.append((model, "size", f"{past}x{past}"))
         for other_name, other in settings.families.items():
-            if other_name == name:
-                continue
-            # Not the form's own default: a pre-selected value the model does not take is left out, not refused.
-            default = shown.get("size", {}).get("default")
-            sizes = [size for size in other.sizes if size not in (*family.sizes, default) and family.size_range is None]
-            if sizes and "size" in family.body_fields and "size" in shown:
+            sizes = [size for size in other.sizes if size not in (*family.sizes, default_size)]
+            if other_name != name and sizes and bounds is None:
                 cases.append((model, "size", sizes[0]))
-            for parameter in other.body_fields.keys() - family.body_fields.keys():
-                if parameter in shown and shown[parameter]["type"] == "number":
-                    value = shown[parameter].get("max", shown[parameter].get("min", 1))
-                    if value != shown[parameter].get("default"):
-                        cases.append((model, parameter, float(value)))
+    for name, family in settings.families.items():
+        model = next((model for model in settings.models.known if family.matches(model)), None)
+        others = {key for other in settings.families.values() for key in other.body_fields} - family.body_fields.keys()
+        for parameter in sorted(others & shown.keys()):
+            declared = shown[parameter]
+            if model and declared["type"] == "number":
+                value = declared.get("max", declared.get("min", 1))
+                if value != declared.get("default"):
+                    cases.append((model, parameter, float(value)))
     return cases
 
 
 def test_a_value_the_chosen_model_does_not_take_is_refused_over_the_protocol(plugin: PluginProcess) -> None:
-    """Model families over the daemon protocol: what another model takes but the chosen one does not is refused
-    before any request, and the message names the model."""
-    tool = next(tool for tool in JOB_TOOLS if has_tool(tool))
-    cases = untaken_by_a_model(tool)
+    """Model families over the daemon protocol: what the chosen model does not take (though another model of the
+    tool may) is refused before any request, and the message names the model."""
+    cases = [(tool, *case) for tool in JOB_TOOLS if has_tool(tool) for case in untaken_by_a_model(tool)]
     if not cases:
-        pytest.skip(f"{tool}: every model family of this rendering takes the same parameters and sizes")
-    with FakeProvider(settings_for(tool)) as fake:
-        for model, name, value in cases:
+        pytest.skip("every model family of this rendering takes the same parameters and any size")
+    for tool, model, name, value in cases:
+        with FakeProvider(settings_for(tool)) as fake:
             parameters = {"model": model, name: value}
             if tool == "image_edit":
                 parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
             session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
-            (error,) = session.errors
-            assert error["error_type"] == "InvalidInputError", (model, name, value)
-            assert f"'{name}'" in error["message"] and model in error["message"], error["message"]
-    assert fake.requests == []
+        (error,) = session.errors
+        assert error["error_type"] == "InvalidInputError", (tool, model, name, value)
+        assert f"'{name}'" in error["message"] and model in error["message"], error["message"]
+        assert fake.requests == [], (tool, model, name, value)
 
 
 def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
