@@ -368,7 +368,7 @@ def untaken_by_a_model(tool: str) -> list[tuple[str, str, Any]]:
             sizes = [size for size in other.sizes if size not in (*family.sizes, default_size)]
             if other_name != name and sizes and bounds is None:
                 cases.append((model, "size", sizes[0]))
-    for name, family in settings.families.items():
+    for family in settings.families.values():
         model = next((model for model in settings.models.known if family.matches(model)), None)
         others = {key for other in settings.families.values() for key in other.body_fields} - family.body_fields.keys()
         for parameter in sorted(others & shown.keys()):
