@@ -110,6 +110,17 @@ BAD_ANSWERS = {
         {"advanced": True, "api_overrides": {"api": {"poll": {"interval": -1}}}},
         "api.poll.interval must be 0.1-600",
     ),
+    "a family field the tool lacks": (
+        {
+            "advanced": True,
+            "api_overrides": {"tools": {"text2image": {"families": {"flux": {"fields": {"stepz": "x"}}}}}},
+        },
+        "text2image: family field stepz is not a tool field",
+    ),
+    "a number limit without min or max": (
+        {"advanced": True, "api_overrides": {"tools": {"text2image": {"limits": {"seed": {"maxx": 4}}}}}},
+        "tools.text2image.limits.seed.maxx: unknown key",
+    ),
     "a model no family covers": (
         {"advanced": True, "api_overrides": {"tools": {"text2image": {"models": [{"id": "x/y", "label": "Y"}]}}}},
         "text2image: no family matches x/y",

@@ -163,6 +163,16 @@ MAPPING_CASES = {
         lambda s: s["tools"]["text2image"]["families"]["any"].pop("match"),
         "tools.text2image.families.any.match: missing",
     ),
+    "limits inverted": (
+        lambda p: p["tools"]["text2image"]["families"]["any"].update(limits={"steps": {"min": 60, "max": 2}}),
+        lambda s: s["tools"]["text2image"]["families"]["any"].update(limits={"steps": {"min": 60, "max": 2}}),
+        "limits: min above max",
+    ),
+    "size range inverted": (
+        lambda p: p["tools"]["text2image"]["families"]["any"].update(size_range={"min_side": 2000, "max_side": 100}),
+        lambda s: s["tools"]["text2image"]["families"]["any"].update(size_range={"min_side": 2000, "max_side": 100}),
+        "size_range: min_side above max_side",
+    ),
     "listing path": (
         lambda p: p["api"].update(models={"path": "models"}),
         lambda s: s.update(models={"path": "models"}),
@@ -307,6 +317,8 @@ NO_PLUGIN_FILE = {
     "{}: not offered by this preset": "likewise, for an api_overrides mapping",
     "must be a YAML mapping, e.g. {}": "a shape of the answer itself, which YAML files cannot have otherwise",
     "needs `api` and `tools` mappings": "likewise: a preset's layout; settings.py refuses a section that is no mapping",
+    "{}: family field {} is not a tool field": "settings.yaml holds each family's complete body_fields, no union",
+    "{}: offered {} is not a field": "settings.yaml holds what was offered and rendered, nothing else",
 }
 
 

@@ -54,6 +54,13 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     uncovered = [model for model in settings.models.known if settings.families and not settings.family_for(model)]
     if uncovered:
         return f"{tool}: no family matches {uncovered[0]}"
+    families = settings.families.values()
+    limits = [limit for family in families for limit in family.limits.values()]
+    if any(limit.min is not None and limit.max is not None and limit.min > limit.max for limit in limits):
+        return "limits: min above max"
+    ranges = [family.size_range for family in families if family.size_range is not None]
+    if any(bounds.max_side and bounds.min_side > bounds.max_side for bounds in ranges):
+        return "size_range: min_side above max_side"
 
     return _limit_problem(settings)
 
