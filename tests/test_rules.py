@@ -317,7 +317,7 @@ NO_PLUGIN_FILE = {
     "{}: not offered by this preset": "likewise, for an api_overrides mapping",
     "must be a YAML mapping, e.g. {}": "a shape of the answer itself, which YAML files cannot have otherwise",
     "needs `api` and `tools` mappings": "likewise: a preset's layout; settings.py refuses a section that is no mapping",
-    "{}: family field {} is not a tool field": "settings.yaml holds each family's complete body_fields, no union",
+    "{}: not a field of {}": "settings.yaml holds each family's complete body_fields, no union to compare with",
     "{}: offered {} is not a field": "settings.yaml holds what was offered and rendered, nothing else",
 }
 
