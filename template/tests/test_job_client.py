@@ -301,8 +301,10 @@ def test_missing_task_id_is_a_clear_error(start_fake: StartFake, job: JobKind) -
     job.skip_unless_async()
     fake = start_fake(omit_task_id=True)
     message = str(job_error(fake, job, BadResponseError))
-    assert "returned no task id" in message
-    assert f"'{job.settings.submit.task_id_field}'" in message
+    # Where the answer names its own status URL (fal, BFL, Replicate), that URL is what the client misses.
+    missing = job.settings.submit.poll_url_field or job.settings.submit.task_id_field
+    assert "returned no task id" in message or "gave no URL" in message
+    assert f"'{missing}'" in message
     assert fake.requests_of("poll") == []
 
 

@@ -231,7 +231,9 @@ def test_a_job_arrives_as_the_served_bytes_after_the_scheduled_status_requests(p
         kinds = [request.kind for request in fake.requests]
     assert session.errors == []
     # Polling followed the plugin's own schedule: no status request more, none less; then the one download.
-    assert kinds == ["submit"] + ["poll"] * status_requests + (["file"] if URL_RESULTS else [])
+    # An API with a result URL (fal) is asked once more, for the results, before the download.
+    results = ["result"] if SETTINGS.submit.result_url_field else []
+    assert kinds == ["submit"] + ["poll"] * status_requests + results + (["file"] if URL_RESULTS else [])
     (blob,) = session.blobs
     (job,) = fake.jobs
     assert blob.data == job.images[0]
