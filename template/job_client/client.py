@@ -47,12 +47,16 @@ SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
 DOWNLOAD_CHUNK = 64 * 1024
+# Shortest wait allowed for one read, so that a nearly spent deadline still gives a real (tiny) timeout.
+MIN_READ_TIMEOUT = 0.05
 # A body shorter than announced: read in one go (IncompleteRead) or streamed (ProtocolError, ChunkedEncodingError).
 CUT_OFF_ERRORS = (
     urllib3.exceptions.IncompleteRead,
     urllib3.exceptions.ProtocolError,
     requests.exceptions.ChunkedEncodingError,
 )
+# No answer in time: before the headers (requests) or between two parts of the body (urllib3).
+TIMEOUT_ERRORS = (requests.Timeout, urllib3.exceptions.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+        self._task: str | None = None  # named by a deadline error once the submit returned it
         self._model = settings.default_model  # the last body built: submit.path may name it as {model}
 
     @classmethod
@@ -142,6 +147,7 @@ class JobClient:
                 "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
             )
         started = self._clock()
+        # One deadline for the whole call: every request, body, retry wait and download below stops at it.
         deadline = started + self.settings.max_wait
         body, model = self.build_body(parameters)
         response = self._submit(body, deadline)
@@ -149,6 +155,7 @@ class JobClient:
         if self.settings.mode == "async":
             submitted = self._json(response, "the submit response", "提交任务的响应")
             task_id = self._task_id(submitted)
+            self._task = task_id
             logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
             payload = self._wait_for_task(task_id, started, deadline, self._poll_target(submitted, task_id))
             result_url = self._url_at(submitted, self.settings.submit.result_url_field)
@@ -163,7 +170,7 @@ class JobClient:
         if self.settings.result.kind == "binary":
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
-            files, oversized, failures = self._collect_results(payload, task_id)
+            files, oversized, failures = self._collect_results(payload, task_id, deadline)
         elapsed = self._clock() - started
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
@@ -213,7 +220,7 @@ class JobClient:
         status = self._task_status(payload, task_id)
         if status not in self.settings.poll.success:
             return TaskProgress(task_id, status)
-        files, oversized, failures = self._collect_results(payload, task_id)
+        files, oversized, failures = self._collect_results(payload, task_id, started + self.settings.max_wait)
         model = str(find_first(payload, ["model", "output.model"]) or "")
         elapsed = self._clock() - started
         result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
@@ -431,7 +438,7 @@ class JobClient:
         return failures
 
     def _collect_results(
-        self, payload: Any, task_id: str | None
+        self, payload: Any, task_id: str | None, deadline: float
     ) -> tuple[list[MediaFile], list[OversizedResult], list[str]]:
         result = self.settings.result
         items = []
@@ -458,7 +465,7 @@ class JobClient:
             if result.kind == "base64":
                 files.append(self._decode(item, stem, index))
                 continue
-            fetched = self._download(item, stem, index, len(items))
+            fetched = self._download(item, stem, index, len(items), deadline)
             (files if isinstance(fetched, MediaFile) else oversized).append(fetched)
         if failures:
             logger.warning("%d of %d results failed: %s", len(failures), len(items) + len(failures), failures)
@@ -484,46 +491,71 @@ class JobClient:
         mime_type = mime_type or header_type or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
 
-    def _download(self, url: str, stem: str, index: int, total: int) -> MediaFile | OversizedResult:
+    def _download(self, url: str, stem: str, index: int, total: int, deadline: float) -> MediaFile | OversizedResult:
         cap = self.settings.result.max_bytes
-        # Downloads get the full request timeout even near max_wait: the result already exists.
-        timeout = (min(10.0, self.settings.request_timeout), self.settings.request_timeout)
+        host = urlsplit(url).netloc
+        doing_en, doing_zh = f"downloading result {index} of {total}", f"下载第 {index}/{total} 个结果"
+        self._check_deadline(deadline, doing_en, doing_zh)
         try:
             # Result URLs are pre-signed CDN links: never send the API key there.
-            with requests.get(url, stream=True, timeout=timeout) as response:
+            with self._session.request("GET", url, stream=True, timeout=self._timeout_for(deadline)) as response:
                 if response.status_code >= 400:
                     raise ResultDownloadError(
-                        f"Could not download result {index} of {total}: HTTP {response.status_code} from "
-                        f"{urlsplit(url).netloc}.",
-                        f"无法下载第 {index}/{total} 个结果：{urlsplit(url).netloc} 返回 HTTP {response.status_code}。",
+                        f"Could not download result {index} of {total}: HTTP {response.status_code} from {host}.",
+                        f"无法下载第 {index}/{total} 个结果：{host} 返回 HTTP {response.status_code}。",
                     )
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
                     return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
-                if declared and not response.headers.get("Content-Encoding"):
-                    # Known size, nothing to decode: one read into one buffer, no chunk list to join.
-                    data = response.raw.read(declared, decode_content=False)
-                    if len(data) < declared:
-                        raise urllib3.exceptions.IncompleteRead(len(data), declared - len(data))
-                else:
-                    chunks, size = [], 0
-                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                        size += len(chunk)
-                        if size > cap:
-                            return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
-                        chunks.append(chunk)
-                    data = b"".join(chunks)
+                data = self._read_body(response, deadline, cap, doing_en, doing_zh)
+                if data is None:
+                    return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            if self._clock() >= deadline:
+                raise self._deadline_error(doing_en, doing_zh) from None
             cut_off = isinstance(error, CUT_OFF_ERRORS)
             reason_en = "the connection closed before the whole file arrived" if cut_off else type(error).__name__
             reason_zh = "文件未传输完连接就已关闭" if cut_off else type(error).__name__
             raise ResultDownloadError(
-                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {reason_en}.",
-                f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{reason_zh}。",
+                f"Could not download result {index} of {total} from {host}: {reason_en}.",
+                f"无法从 {host} 下载第 {index}/{total} 个结果：{reason_zh}。",
             ) from None
         mime_type = sniff_mime_type(data) or header_type or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}", url)
+
+    def _read_body(
+        self, response: requests.Response, deadline: float, cap: float, english: str, chinese: str
+    ) -> bytes | None:
+        """The body, read a chunk at a time against the deadline (None once it passes ``cap`` bytes).
+
+        A read timeout bounds one wait for bytes, not the body: a server trickling bytes would hold the call for
+        ever. So the deadline is checked between chunks, and each read may wait only for what is left of it.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = self._check_deadline(deadline, english, chinese)
+            self._bound_next_read(response.raw, min(self.settings.request_timeout, remaining))
+            try:
+                chunk = response.raw.read1(DOWNLOAD_CHUNK, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                if self._clock() >= deadline:
+                    raise self._deadline_error(english, chinese) from None
+                raise
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > cap:
+                return None
+            chunks.append(chunk)
+
+    @staticmethod
+    def _bound_next_read(raw: Any, seconds: float) -> None:
+        """Let the next read on the response's socket wait ``seconds`` at most (urllib3 keeps the connection)."""
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(max(MIN_READ_TIMEOUT, seconds))
 
     def _decode(self, item: str, stem: str, index: int) -> MediaFile:
         text = item.strip()
@@ -566,10 +598,21 @@ class JobClient:
         }
         # Status and result URLs named by the provider's own answer (submit.poll_url_field) are absolute.
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        english, chinese = ("the submit request", "提交请求") if not retry_safe else ("a request", "请求")
+        self._check_deadline(deadline, english, chinese)
         try:
             timeout = self._timeout_for(deadline)
-            return self._session.request(method, url, headers=all_headers, json=json, files=files, timeout=timeout)
-        except requests.Timeout as error:
+            response = self._session.request(
+                method, url, headers=all_headers, json=json, files=files, timeout=timeout, stream=True
+            )
+            with response:
+                # The body too is read against the deadline: a synchronous generation answers with its result.
+                response._content = self._read_body(response, deadline, float("inf"), english, chinese)
+                response._content_consumed = True  # so that closing returns the connection to the pool
+            return response
+        except TIMEOUT_ERRORS as error:
+            if self._clock() >= deadline:
+                raise self._deadline_error(english, chinese) from None
             if not retry_safe and not isinstance(error, requests.ConnectTimeout):
                 raise CannotReachError(
                     f"{self.settings.provider_label} did not answer the submit request in time; the job may still "
@@ -577,12 +620,19 @@ class JobClient:
                     f"{self.settings.provider_label} 未及时响应提交请求；任务可能仍在运行，因此没有重复提交。",
                 ) from None
             raise self._unreachable(error) from None
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._unreachable(error) from None
 
     def _timeout_for(self, deadline: float) -> tuple[float, float]:
-        read = max(1.0, min(self.settings.request_timeout, deadline - self._clock()))
+        read = max(MIN_READ_TIMEOUT, min(self.settings.request_timeout, deadline - self._clock()))
         return (min(10.0, read), read)
+
+    def _check_deadline(self, deadline: float, english: str, chinese: str) -> float:
+        """The seconds left before the deadline; raises the timeout error once none are."""
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise self._deadline_error(english, chinese)
+        return remaining
 
     def _json(self, response: requests.Response, english: str, chinese: str) -> Any:
         try:
@@ -658,9 +708,18 @@ class JobClient:
             f"{chinese}时 {label} 返回 HTTP {status}：{detail}",
         )
 
-    def _unreachable(self, error: requests.RequestException) -> CannotReachError:
+    def _deadline_error(self, english: str, chinese: str) -> JobTimeoutError:
+        label, limit = self.settings.provider_label, self.settings.max_wait
+        task_en, task_zh = (f" (task {self._task})", f"（任务 {self._task}）") if self._task else ("", "")
+        return JobTimeoutError(
+            f"The {label} call{task_en} did not finish within max_wait ({limit:.0f} s): {english} was still under "
+            "way. Retry later.",
+            f"{label} 调用{task_zh}未在 max_wait（{limit:.0f} 秒）内完成：{chinese}仍在进行。请稍后重试。",
+        )
+
+    def _unreachable(self, error: requests.RequestException | urllib3.exceptions.HTTPError) -> CannotReachError:
         host = urlsplit(self.base_url).netloc or self.base_url
-        kind = "timed out" if isinstance(error, requests.Timeout) else type(error).__name__
+        kind = "timed out" if isinstance(error, TIMEOUT_ERRORS) else type(error).__name__
         return CannotReachError(
             f"Cannot reach {host} ({kind}). Check the base URL and the network.",
             f"无法连接 {host}（{kind}）。请检查 Base URL 和网络。",
