@@ -11,6 +11,7 @@ import binascii
 import datetime
 import email.utils
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -49,6 +50,9 @@ MAX_TRANSIENT_POLL_FAILURES = 5
 DOWNLOAD_CHUNK = 64 * 1024
 # Shortest wait allowed for one read, so that a nearly spent deadline still gives a real (tiny) timeout.
 MIN_READ_TIMEOUT = 0.05
+# What a request was doing, for the timeout error (English, Chinese).
+SUBMIT = ("submitting the job", "提交任务")
+STATUS = ("checking the task status", "查询任务状态")
 # A body shorter than announced: read in one go (IncompleteRead) or streamed (ProtocolError, ChunkedEncodingError).
 CUT_OFF_ERRORS = (
     urllib3.exceptions.IncompleteRead,
@@ -132,7 +136,8 @@ class JobClient:
         """One cheap authenticated GET; never generates anything."""
         self._check_key_shape()
         deadline = self._clock() + self.settings.request_timeout
-        response = self._request("GET", self.settings.validate_path, deadline=deadline)
+        doing = ("checking the API key", "校验 API Key")
+        response = self._request("GET", self.settings.validate_path, deadline=deadline, doing=doing)
         if response.status_code >= 400:
             raise self._http_error(response, "checking the API key", "校验 API Key")
 
@@ -161,7 +166,9 @@ class JobClient:
             result_url = self._url_at(submitted, self.settings.submit.result_url_field)
             if result_url:
                 # fal: the status answer only says "done"; the results live at a second URL.
-                response = self._request("GET", result_url, deadline=deadline)
+                response = self._request(
+                    "GET", result_url, deadline=deadline, doing=("fetching the results", "获取结果")
+                )
                 if response.status_code >= 400:
                     raise self._http_error(response, "fetching the results", "获取结果")
                 payload = None if self.settings.result.kind == "binary" else self._parsed_results(response)
@@ -206,7 +213,7 @@ class JobClient:
         is_url = task_id.startswith(("http://", "https://"))
         path = task_id if is_url else self.settings.poll.path.replace("{task_id}", task_id)
         for attempt in range(1, 4):
-            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
+            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers, doing=STATUS)
             self._status_requests += 1
             if response.status_code not in TRANSIENT_STATUSES or attempt == 3:
                 break
@@ -285,7 +292,15 @@ class JobClient:
         content: dict[str, Any] = {"files": self._form_parts(body)} if multipart else {"json": body}
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
             response = self._request(
-                "POST", self._submit_path(), deadline=deadline, headers=headers, retry_safe=False, **content
+                "POST",
+                self._submit_path(),
+                deadline=deadline,
+                headers=headers,
+                retry_safe=False,
+                doing=SUBMIT,
+                # A synchronous API answers when the generation is done: it may take what is left of max_wait.
+                read_limit=math.inf if self.settings.mode == "sync" else None,
+                **content,
             )
             if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
                 wait = self._retry_delay(response, attempt)
@@ -376,7 +391,7 @@ class JobClient:
                 raise self._timeout(task_id, self._clock() - started)
             self._sleep(delay)
             try:
-                response = self._request("GET", path, deadline=deadline, headers=poll.headers)
+                response = self._request("GET", path, deadline=deadline, headers=poll.headers, doing=STATUS)
             except CannotReachError:
                 transient_failures += 1
                 if transient_failures > MAX_TRANSIENT_POLL_FAILURES:
@@ -438,9 +453,11 @@ class JobClient:
         return failures
 
     def _collect_results(
-        self, payload: Any, task_id: str | None, deadline: float
+        self, payload: Any, task_id: str | None, deadline: float | None = None
     ) -> tuple[list[MediaFile], list[OversizedResult], list[str]]:
+        """The files of a finished task; downloads stop at ``deadline`` (default: max_wait from now)."""
         result = self.settings.result
+        deadline = self._clock() + self.settings.max_wait if deadline is None else deadline
         items = []
         for value in find_all(payload, result.field):
             items.extend(value if isinstance(value, list) else [value])
@@ -507,7 +524,7 @@ class JobClient:
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
                     return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
-                data = self._read_body(response, deadline, cap, doing_en, doing_zh)
+                data = self._read_body(response, deadline, cap, (doing_en, doing_zh))
                 if data is None:
                     return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
@@ -525,18 +542,25 @@ class JobClient:
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}", url)
 
     def _read_body(
-        self, response: requests.Response, deadline: float, cap: float, english: str, chinese: str
+        self,
+        response: requests.Response,
+        deadline: float,
+        cap: float,
+        doing: tuple[str, str],
+        read_limit: float | None = None,
     ) -> bytes | None:
         """The body, read a chunk at a time against the deadline (None once it passes ``cap`` bytes).
 
         A read timeout bounds one wait for bytes, not the body: a server trickling bytes would hold the call for
         ever. So the deadline is checked between chunks, and each read may wait only for what is left of it.
         """
+        english, chinese = doing
+        limit = self.settings.request_timeout if read_limit is None else read_limit
         chunks: list[bytes] = []
         size = 0
         while True:
             remaining = self._check_deadline(deadline, english, chinese)
-            self._bound_next_read(response.raw, min(self.settings.request_timeout, remaining))
+            self._bound_next_read(response.raw, min(limit, remaining))
             try:
                 chunk = response.raw.read1(DOWNLOAD_CHUNK, decode_content=True)
             except urllib3.exceptions.ReadTimeoutError:
@@ -589,7 +613,11 @@ class JobClient:
         json: Any = None,
         files: Any = None,
         retry_safe: bool = True,
+        doing: tuple[str, str] = ("sending a request", "发送请求"),
+        read_limit: float | None = None,
     ) -> requests.Response:
+        """One API request, its body read against ``deadline``; a read waits ``read_limit`` at most (default:
+        request_timeout), and never past the deadline."""
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         all_headers = {
             self.settings.auth_header: f"{scheme}{self._api_key}",
@@ -598,16 +626,16 @@ class JobClient:
         }
         # Status and result URLs named by the provider's own answer (submit.poll_url_field) are absolute.
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
-        english, chinese = ("the submit request", "提交请求") if not retry_safe else ("a request", "请求")
+        english, chinese = doing
         self._check_deadline(deadline, english, chinese)
         try:
-            timeout = self._timeout_for(deadline)
+            timeout = self._timeout_for(deadline, read_limit)
             response = self._session.request(
                 method, url, headers=all_headers, json=json, files=files, timeout=timeout, stream=True
             )
             with response:
                 # The body too is read against the deadline: a synchronous generation answers with its result.
-                response._content = self._read_body(response, deadline, float("inf"), english, chinese)
+                response._content = self._read_body(response, deadline, math.inf, doing, read_limit)
                 response._content_consumed = True  # so that closing returns the connection to the pool
             return response
         except TIMEOUT_ERRORS as error:
@@ -623,8 +651,11 @@ class JobClient:
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._unreachable(error) from None
 
-    def _timeout_for(self, deadline: float) -> tuple[float, float]:
-        read = max(MIN_READ_TIMEOUT, min(self.settings.request_timeout, deadline - self._clock()))
+    def _timeout_for(self, deadline: float, read_limit: float | None = None) -> tuple[float, float]:
+        """(connect, read) timeouts: a read waits read_limit (default request_timeout) at most, never past the
+        deadline."""
+        limit = self.settings.request_timeout if read_limit is None else read_limit
+        read = max(MIN_READ_TIMEOUT, min(limit, deadline - self._clock()))
         return (min(10.0, read), read)
 
     def _check_deadline(self, deadline: float, english: str, chinese: str) -> float:
@@ -712,9 +743,9 @@ class JobClient:
         label, limit = self.settings.provider_label, self.settings.max_wait
         task_en, task_zh = (f" (task {self._task})", f"（任务 {self._task}）") if self._task else ("", "")
         return JobTimeoutError(
-            f"The {label} call{task_en} did not finish within max_wait ({limit:.0f} s): {english} was still under "
-            "way. Retry later.",
-            f"{label} 调用{task_zh}未在 max_wait（{limit:.0f} 秒）内完成：{chinese}仍在进行。请稍后重试。",
+            f"The {label} call{task_en} did not finish within {limit:.0f} s (max_wait {limit:.0f} s) while {english}. "
+            "Retry later.",
+            f"{label} 调用{task_zh}在{chinese}时超出 {limit:.0f} 秒（max_wait {limit:.0f} 秒）。请稍后重试。",
         )
 
     def _unreachable(self, error: requests.RequestException | urllib3.exceptions.HTTPError) -> CannotReachError:

@@ -54,3 +54,7 @@ class ResultDownloadError(PluginError):
 
 class ModelUnavailableError(PluginError):
     """The provider does not list the chosen model (unknown or retired)."""
+
+
+class SettingsError(PluginError, ValueError):
+    """settings.yaml breaks a rule; a ValueError too, so callers that catch ValueError keep working."""
