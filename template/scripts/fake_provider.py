@@ -501,7 +501,7 @@ class FakeProvider:
         job = next((job for job in self.jobs if job.id == task_id), None)
         if job is None:
             return self._error(404, f"Task {task_id} not found.")
-        if self.scenario.outcome != "success" or time.monotonic() < job.done_at:
+        if self.scenario.outcome != "success" or self._clock() < job.done_at:
             return self._error(400, f"Task {task_id} is not finished.")
         if self.settings.result.kind == "binary":
             return self._binary(job)
