@@ -199,12 +199,16 @@ def test_a_refused_key_on_a_status_request_ends_the_call_at_once(
 
 
 # ── one deadline for the whole call ────────────────────────────────────────────
+Body = Literal["real", "trickle", "fast trickle", "stall"]
+
+
 class FakeBody:
     """A response body on the virtual clock: ``piece`` every ``gap`` seconds for ever (a trickle), or never a byte
     (``piece`` empty: a stall). A read waits at most the socket's timeout, as a real socket's would."""
 
-    def __init__(self, clock: VirtualClock, read_timeout: float, piece: bytes, gap: float = 0.5) -> None:
+    def __init__(self, clock: VirtualClock, read_timeout: float, piece: bytes, gap: float) -> None:
         self.clock, self.timeout, self.piece, self.gap = clock, read_timeout, piece, gap
+        self.give_up_at = clock.now + 10 * MAX_WAIT  # a client that never stops reading fails instead of hanging
         self.reads: list[tuple[float, float]] = []  # (when, how long it may wait)
         self.connection = self  # urllib3's HTTPResponse.connection.sock, where the client bounds the next read
         self.sock = self
@@ -214,6 +218,10 @@ class FakeBody:
 
     def read1(self, amount: int = -1, decode_content: bool = True) -> bytes:
         self.reads.append((self.clock.now, self.timeout))
+        if self.clock.now > self.give_up_at:
+            raise AssertionError(
+                f"still reading the body {self.clock.now - self.give_up_at:.0f} s past the test's patience"
+            )
         if not self.piece or self.timeout < self.gap:
             self.clock.sleep(self.timeout)
             raise urllib3.exceptions.ReadTimeoutError(None, "fake", "Read timed out.")  # type: ignore[arg-type]
@@ -236,7 +244,7 @@ class SlowSession(requests.Session):
         clock: VirtualClock,
         slow: Callable[[str, str], bool],
         headers_after: float = 0.0,
-        body: Literal["real", "trickle", "stall"] = "real",
+        body: Body = "real",
     ) -> None:
         super().__init__()
         self.clock, self.slow, self.headers_after, self.body = clock, slow, headers_after, body
@@ -254,7 +262,11 @@ class SlowSession(requests.Session):
         self.clock.sleep(self.headers_after)
         if self.body == "real":
             return super().request(method, url, *args, **kwargs)
-        fake_body = FakeBody(self.clock, read, b"\xff" * 2048 if self.body == "trickle" else b"")
+        # 2 KB every 0.5 s (the issue's trickle), every 0.01 s (quicker than any read timeout), or nothing.
+        piece, gap = {"trickle": (b"\xff" * 2048, 0.5), "fast trickle": (b"\xff" * 2048, 0.01)}.get(
+            self.body, (b"", 0.5)
+        )
+        fake_body = FakeBody(self.clock, read, piece, gap)
         self.bodies.append(fake_body)
         response = requests.Response()
         response.status_code, response.url, response.raw = 200, str(url), fake_body
@@ -281,6 +293,7 @@ def is_submit(method: str, url: str) -> bool:
 DEADLINE_CASES = {
     "late file (ready at 16 s, answers 9 s later)": (is_file, 9.0, "real", 16.0, "url"),
     "trickling file": (is_file, 0.0, "trickle", 1.0, "url"),
+    "quickly trickling file": (is_file, 0.0, "fast trickle", 1.0, "url"),
     "stalled file body (asked at 17 s)": (is_file, 0.0, "stall", 16.0, "url"),
     "stalled status request": (is_status, math.inf, "real", 1.0, "async"),
     "trickling status answer": (is_status, 0.0, "trickle", 1.0, "async"),
@@ -307,7 +320,7 @@ def test_the_call_ends_at_max_wait_with_the_timeout_error(
     clock: VirtualClock,
     slow: Callable[[str, str], bool],
     headers_after: float,
-    body: Literal["real", "trickle", "stall"],
+    body: Body,
     job_seconds: float,
     needs: str,
 ) -> None:
