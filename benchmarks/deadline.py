@@ -55,7 +55,10 @@ def scenarios() -> dict[str, dict[str, Any]]:
     from fake_provider import sample_jpeg
 
     return {
-        "late, slow file (job ends at 16 s, file answers 9 s after it is asked)": {"job_seconds": 16.0, "file_delay": 9.0},
+        "late, slow file (job ends at 16 s, file answers 9 s after it is asked)": {
+            "job_seconds": 16.0,
+            "file_delay": 9.0,
+        },
         "trickling body (2 KB every 0.5 s, 400 kB)": {
             "job_seconds": 1.0,
             "file_transfer": "trickle",
@@ -68,7 +71,6 @@ def scenarios() -> dict[str, dict[str, Any]]:
 def measure(runs: int) -> list[tuple[str, list[float], list[str]]]:
     import test_plugin_process as harness
     from fake_provider import FakeProvider, Scenario
-
     from job_client import load_settings
 
     harness.REQUEST_TIMEOUT = 120.0  # the harness's own guard; the plugin must end long before it
@@ -94,10 +96,11 @@ def measure(runs: int) -> list[tuple[str, list[float], list[str]]]:
 
 
 def table(rows: list[tuple[str, list[float], list[str]]], runs: int) -> Iterator[str]:
+    now = time.gmtime()
     yield "## 6. One deadline for the whole call (issue #26)"
     yield ""
     yield (
-        f"Written by `python benchmarks/deadline.py --runs {runs}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+        f"Written by `python benchmarks/deadline.py --runs {runs}` on {time.strftime('%Y-%m-%d %H:%M UTC', now)}. "
         f"A plugin rendered from this working tree (ModelScope preset, `max_wait` {MAX_WAIT} s, `request_timeout` "
         f"{REQUEST_TIMEOUT} s) run as the daemon runs it (`python -m main` over stdio); wall time from the request "
         f"line to the session's `end`. Target: within max_wait + {MARGIN:g} s, with the timeout error."
