@@ -2,7 +2,7 @@
 deadline rule fails `pytest -m "not slow"` here, not only the slow end-to-end runs of every preset.
 
 The default rendering (session-scoped, shared with the other read-only tests) runs tests/test_job_client.py and
-tests/test_policies.py in a subprocess, as a user's `python -m pytest` would; everything runs on a virtual clock or
+tests/test_policies.py and tests/test_client_rules.py in a subprocess, as a user's `python -m pytest` would; everything runs on a virtual clock or
 with 0.1 s polls, so it takes seconds. Nothing is written into the shared rendering (no bytecode, no cache).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import PYTHON, run
 
-JOB_CLIENT_TESTS = ("tests/test_job_client.py", "tests/test_policies.py")
+JOB_CLIENT_TESTS = ("tests/test_job_client.py", "tests/test_policies.py", "tests/test_client_rules.py")
 
 
 def test_the_job_client_tests_of_a_rendering_pass(default_plugin: Path) -> None:
