@@ -1,9 +1,10 @@
 """The fast set runs the job client's own tests in one rendering: a broken poll schedule, Retry-After, retry or
 deadline rule fails `pytest -m "not slow"` here, not only the slow end-to-end runs of every preset.
 
-The default rendering (session-scoped, shared with the other read-only tests) runs tests/test_job_client.py and
-tests/test_policies.py and tests/test_client_rules.py in a subprocess, as a user's `python -m pytest` would; everything runs on a virtual clock or
-with 0.1 s polls, so it takes seconds. Nothing is written into the shared rendering (no bytecode, no cache).
+The default rendering (session-scoped, shared with the other read-only tests) runs tests/test_job_client.py,
+tests/test_policies.py and tests/test_client_rules.py in a subprocess, as a user's `python -m pytest` would;
+everything runs on a virtual clock or with 0.1 s polls, so it takes seconds. Nothing is written into the shared
+rendering (no bytecode, no cache).
 """
 
 from __future__ import annotations
