@@ -21,16 +21,15 @@ rm -rf "$PLUGIN"
 
 # The tests that exercise job_client/ in-process; the ones that start processes (the daemon protocol, try.py,
 # signing, chatflow) add minutes per mutant and reach no code these do not.
-TESTS="tests/test_job_client.py tests/test_policies.py tests/test_api_vocabulary.py tests/test_fake_provider.py"
+TESTS="tests/test_job_client.py tests/test_policies.py tests/test_client_rules.py tests/test_api_vocabulary.py"
+TESTS="$TESTS tests/test_fake_provider.py"
 TESTS="$TESTS tests/test_inputs.py tests/test_models.py tests/test_dify_glue.py tests/test_job_client_imports.py"
 {
   echo "[mutmut]"
+  echo "source_paths = job_client/"
   if [ -n "$MUTATE" ]; then
-    echo "paths_to_mutate = job_client/"
     echo "only_mutate ="
     for module in $MUTATE; do echo "  job_client/$module"; done
-  else
-    echo "paths_to_mutate = job_client/"
   fi
   echo "also_copy ="
   for path in scripts/ tools/ provider/ _assets/ manifest.yaml main.py pytest.ini requirements.txt; do
