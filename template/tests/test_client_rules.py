@@ -58,9 +58,9 @@ def client_for(fake: FakeProvider, clock: VirtualClock | None = None, settings: 
     return JobClient(settings or fake.settings, fake.api_key, fake.base_url, **timing)
 
 
-def failure(fake: FakeProvider, settings: Settings | None = None, **parameters: Any) -> PluginError:
+def failure(fake: FakeProvider, clock: VirtualClock | None = None, **parameters: Any) -> PluginError:
     with pytest.raises(PluginError) as caught:
-        client_for(fake, settings=settings).generate({"prompt": PROMPT, **parameters})
+        client_for(fake, clock).generate({"prompt": PROMPT, **parameters})
     return caught.value
 
 
@@ -116,10 +116,11 @@ SCRIPTED = "HTTP {status} (scripted by the fake provider)"
 def test_an_http_error_says_what_was_refused_in_both_languages(
     fakes: Any, status: int, expected: tuple[type, str, str]
 ) -> None:
-    fake = fakes(ASYNC, submit_replies=[Reply(status)] * 3)
+    clock = VirtualClock()  # a refused submit (429) is retried twice after back-off waits: no real sleep
+    fake = fakes(ASYNC, clock, submit_replies=[Reply(status)] * 3)
     detail = SCRIPTED.format(status=status)
     kind, english, chinese = expected
-    assert words(failure(fake)) == (kind, english.format(detail=detail), chinese.format(detail=detail))
+    assert words(failure(fake, clock)) == (kind, english.format(detail=detail), chinese.format(detail=detail))
 
 
 def test_an_error_without_a_message_field_quotes_the_body(fakes: Any) -> None:
