@@ -242,9 +242,12 @@ def test_submit_job_and_check_task_until_done(fakes: Any) -> None:
     assert (pending.task_id, pending.status, pending.result) == (task, "RUNNING", None)
     clock.sleep(5.0)
     done = client.check_task(task)
-    assert done.status == "SUCCEEDED" and done.result is not None
-    assert [media.data for media in done.result.files] == fake.jobs[0].images
-    assert done.result.status_requests == 3  # the 503, the pending answer, the done one: this client's requests
+    assert (done.task_id, done.status) == (task, "SUCCEEDED") and done.result is not None
+    result = done.result
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert [media.filename for media in result.files] == [f"{ASYNC.file_prefix}-{task}-1.jpg"]
+    assert (result.task_id, result.model, result.oversized, result.failures, result.elapsed) == (task, "", [], [], 0)
+    assert result.status_requests == 3  # the 503, the pending answer, the done one: this client's requests
     assert [request.method for request in fake.requests_of("poll")] == ["GET"] * 3
 
 
@@ -373,3 +376,40 @@ def test_a_binary_answer_is_checked_for_json_and_size(fakes: Any) -> None:
 def test_file_names_are_safe_whatever_the_task_id(fakes: Any, task_id: str | None, stem: str) -> None:
     client = JobClient(ASYNC, "key", "http://127.0.0.1:9")
     assert client._file_stem(task_id, 2) == f"{ASYNC.file_prefix}-{stem}-2"
+
+
+def test_a_good_status_answer_resets_the_count_of_transient_failures(fakes: Any) -> None:
+    """Five refusals in a row are borne; a RUNNING answer in between starts the count again."""
+    clock = VirtualClock()
+    running = Reply(200, {"status": "RUNNING"})
+    fake = fakes(ASYNC, clock, job_seconds=60.0, poll_replies=[Reply(503)] * 5 + [running] + [Reply(503)] * 5)
+    result = client_for(fake, clock).generate({"prompt": PROMPT})
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    sixth = fakes(ASYNC, clock, poll_replies=[Reply(503)] * 6)
+    with pytest.raises(ProviderHttpError, match="HTTP 503 while checking the task status"):
+        client_for(sixth, clock).generate({"prompt": PROMPT})
+    assert len(sixth.requests_of("poll")) == 6
+
+
+def test_a_status_request_refused_with_400_ends_the_call(fakes: Any) -> None:
+    fake = fakes(ASYNC, poll_replies=[Reply(400)])
+    assert words(failure(fake)) == (
+        ProviderHttpError,
+        f"{LABEL} returned HTTP 400 while checking the task status: {SCRIPTED.format(status=400)}",
+        f"查询任务状态时 {LABEL} 返回 HTTP 400：{SCRIPTED.format(status=400)}",
+    )
+    assert len(fake.requests_of("poll")) == 1
+
+
+def test_a_binary_answer_exactly_at_the_cap_is_delivered_with_its_sniffed_type(fakes: Any) -> None:
+    data = b"\xff\xd8\xff" + b"\0" * 97  # 100 bytes that sniff as a JPEG
+    settings = dataclasses.replace(BINARY, result=dataclasses.replace(BINARY.result, max_bytes=100))
+    binary = fakes(settings, image_bytes=data)
+    (media,) = client_for(binary).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type, media.filename) == (data, "image/jpeg", f"{BINARY.file_prefix}-result-1.jpg")
+
+
+def test_base64_is_decoded_strictly(fakes: Any) -> None:
+    """ "QUJD!" would decode to b"ABC" if stray characters were skipped: a corrupted answer must not pass as a file."""
+    fake = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": "QUJD!"}]})])
+    assert isinstance(failure(fake), ResultDownloadError)
