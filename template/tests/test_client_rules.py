@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from fake_provider import FakeProvider, Reply, Scenario
 from support import PROMPT, VirtualClock, closed_port_url
 from test_api_vocabulary import async_variant, sync_variant
@@ -413,3 +414,44 @@ def test_base64_is_decoded_strictly(fakes: Any) -> None:
     """ "QUJD!" would decode to b"ABC" if stray characters were skipped: a corrupted answer must not pass as a file."""
     fake = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": "QUJD!"}]})])
     assert isinstance(failure(fake), ResultDownloadError)
+
+
+class DroppingSession(requests.Session):
+    """The first ``drops`` status requests lose their connection (as a restarting gateway does)."""
+
+    def __init__(self, drops: int) -> None:
+        super().__init__()
+        self.drops = drops
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if str(method) == "GET" and "/tasks/" in str(url) and self.drops > 0:
+            self.drops -= 1
+            raise requests.ConnectionError("fake: connection reset")
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_dropped_status_connections_back_off_and_five_in_a_row_are_borne(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, poll=dataclasses.replace(ASYNC.poll, first_delay=1.0, interval=10.0))
+    fake = fakes(settings, clock)
+    client = JobClient(
+        settings, fake.api_key, fake.base_url, session=DroppingSession(5), clock=clock, sleep=clock.sleep
+    )
+    result = client.generate({"prompt": PROMPT})
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert clock.sleeps == [1.0, 1.0, 2.0, 4.0, 8.0, 10.0]  # first delay, then 0.5 s x 2^n up to the interval
+    sixth = fakes(settings, clock)
+    client = JobClient(
+        settings, sixth.api_key, sixth.base_url, session=DroppingSession(6), clock=clock, sleep=clock.sleep
+    )
+    with pytest.raises(CannotReachError):
+        client.generate({"prompt": PROMPT})
+
+
+def test_check_task_answered_with_400_is_an_error(fakes: Any) -> None:
+    fake = fakes(ASYNC, poll_replies=[Reply(400)])
+    client = client_for(fake)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(ProviderHttpError, match="HTTP 400 while checking the task status"):
+        client.check_task(task)
+    assert len(fake.requests_of("poll")) == 1
