@@ -452,7 +452,8 @@ RULE_CASES = [
     ),
     pytest.param(
         in_yaml("job_client/settings.yaml", lambda s: s["result"].update(kind="uri")),
-        "ERROR job_client/settings.yaml: settings.yaml: result.kind: url/base64/binary (project rule)",
+        "ERROR job_client/settings.yaml: settings.yaml: result.kind: url/base64/binary / "
+        "settings.yaml：设置不符合规则：result.kind: url/base64/binary (project rule)",
         id="job-settings",
     ),
 ]
@@ -900,3 +901,35 @@ def test_a_label_naming_a_provider_the_plugin_does_not_use_is_warned(
         "WARNING manifest.yaml: description (en_US) names OpenAI, which no model or provider of this plugin is "
         "(project rule)" in lines
     )
+
+
+CONFLICTED = "<<<<<<< before updating\nold\n=======\nnew\n>>>>>>> after updating\n"
+CONFLICT_MESSAGE = "unresolved merge conflict marker (resolve the `copier update`) (project rule)"
+
+
+def test_conflict_markers_are_found_in_files_that_are_not_packed(
+    plugin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside git: every file of the folder but tool caches, packed or not (tests/ and .github/ are not)."""
+    write("tests/test_extra.py", "import os\n" + CONFLICTED)(plugin)
+    write(".github/workflows/ci.yml", CONFLICTED)(plugin)
+    write(".venv/lib/vendored.py", CONFLICTED)(plugin)  # a tool's folder, not the project's
+    status, lines = run_static_check(plugin, capsys)
+    assert status == 1
+    problems = [line for line in lines if CONFLICT_MESSAGE in line]
+    assert problems == [
+        f"ERROR .github/workflows/ci.yml:1: {CONFLICT_MESSAGE}",
+        f"ERROR tests/test_extra.py:2: {CONFLICT_MESSAGE}",
+    ]
+
+
+def test_in_a_git_work_tree_every_tracked_file_is_checked(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(".github/workflows/ci.yml", CONFLICTED)(plugin)
+    subprocess.run(["git", "init", "-q"], cwd=plugin, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=plugin, check=True)
+    write("scratch/notes.md", CONFLICTED)(plugin)  # untracked: not part of the project (yet)
+    status, lines = run_static_check(plugin, capsys)
+    assert status == 1
+    assert [line for line in lines if CONFLICT_MESSAGE in line] == [
+        f"ERROR .github/workflows/ci.yml:1: {CONFLICT_MESSAGE}"
+    ]

@@ -318,3 +318,19 @@ def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:
     assert "scripts/check.py ." not in result.stderr  # one form, the README's
     # Copied from a local path (as here): the update workflow could never follow it, and the message says so.
     assert "Copied from a local path" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"api_preset": "openai_compatible", "max_wait": 12}, 12),  # sync default 120, above the budget
+        ({"api_preset": "modelscope", "advanced": True, "max_wait": 20}, 20),  # async default 30, above it
+        ({"api_preset": "openai_compatible", "advanced": True, "max_wait": 200}, 120),  # within it: unchanged
+    ],
+    ids=["sync, max_wait via --data only", "async, advanced", "default already within max_wait"],
+)
+def test_the_default_request_timeout_never_exceeds_max_wait(tmp_path: Path, answers: dict, expected: int) -> None:
+    """`copier copy --defaults --data max_wait=12` rendered request_timeout 120, which every call then refused."""
+    plugin = render(tmp_path / "plugin", **answers)
+    settings = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    assert (settings["max_wait"], settings["request_timeout"]) == (answers["max_wait"], expected)

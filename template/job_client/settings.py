@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.errors import SettingsError
 from job_client.rules import first_problem
 from job_client.schema import first_problem as schema_problem
 
@@ -188,11 +189,15 @@ BASE_TOOL = "text2image"
 
 def _build(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
+        kind = type(data).__name__
+        raise SettingsError(f"{where}: expected a mapping, got {kind}", f"{where}：应为映射（键值对），实际为 {kind}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
+        names, known = ", ".join(unknown), ", ".join(sorted(fields))
+        raise SettingsError(
+            f"{where}: unknown key(s) {names}; known: {known}", f"{where}：未知的键 {names}；可用的键：{known}"
+        )
     values = {}
     for name, value in data.items():
         nested = SECTIONS.get(name)
@@ -200,7 +205,10 @@ def _build(cls: type, data: Any, where: str) -> Any:
             value = _build(nested, value, f"{where}.{name}")
         elif name == "families" and cls is Settings:
             if not isinstance(value, dict):
-                raise ValueError(f"{where}.families: expected a mapping of family name -> what its models take")
+                raise SettingsError(
+                    f"{where}.families: expected a mapping of family name -> what its models take",
+                    f"{where}.families：应为“系列名 -> 该系列模型接受的内容”的映射",
+                )
             value = {str(key): _family(family, f"{where}.families.{key}") for key, family in value.items()}
         elif isinstance(value, list):
             value = tuple(value)
@@ -208,28 +216,33 @@ def _build(cls: type, data: Any, where: str) -> Any:
     try:
         return cls(**values)
     except TypeError as error:  # a required key is missing
-        raise ValueError(f"{where}: {error}") from None
+        raise SettingsError(f"{where}: {error}", f"{where}：缺少必需的键（{error}）") from None
 
 
 def _family(data: Any, where: str) -> ModelFamily:
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected a mapping")
+        raise SettingsError(f"{where}: expected a mapping", f"{where}：应为映射（键值对）")
     data = dict(data)
     if isinstance(data.get("size_range"), dict):
         data["size_range"] = _build(SizeRange, data["size_range"], f"{where}.size_range")
     limits = data.get("limits") or {}
     if not isinstance(limits, dict):
-        raise ValueError(f"{where}.limits: expected a mapping of parameter -> {{min, max}}")
+        raise SettingsError(
+            f"{where}.limits: expected a mapping of parameter -> {{min, max}}",
+            f"{where}.limits：应为“参数 -> {{min, max}}”的映射",
+        )
     data["limits"] = {
         str(name): _build(NumberLimit, bounds or {}, f"{where}.limits.{name}") for name, bounds in limits.items()
     }
     if not isinstance(data.get("match"), list) or not data["match"]:
-        raise ValueError(f"{where}.match: expected a list of regular expressions")
+        raise SettingsError(
+            f"{where}.match: expected a list of regular expressions", f"{where}.match：应为正则表达式列表"
+        )
     try:
         for pattern in data["match"]:
             re.compile(str(pattern))
     except re.error as error:
-        raise ValueError(f"{where}.match: {error}") from None
+        raise SettingsError(f"{where}.match: {error}", f"{where}.match：正则表达式有误：{error}") from None
     return _build(ModelFamily, data, where)
 
 
@@ -239,7 +252,10 @@ def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
     if tool == BASE_TOOL and tool not in overrides:
         return data
     if tool not in overrides:
-        raise ValueError(f"{where}: no `tools.{tool}` section; known: {', '.join(sorted(overrides)) or 'none'}")
+        known = ", ".join(sorted(overrides)) or "none"
+        raise SettingsError(
+            f"{where}: no `tools.{tool}` section; known: {known}", f"{where}：没有 `tools.{tool}` 部分；已有：{known}"
+        )
     merged = dict(data)
     for key, value in overrides[tool].items():
         if key in SECTIONS and isinstance(value, dict):
@@ -250,7 +266,8 @@ def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
 
 
 def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settings:
-    """Read and check settings.yaml for one tool (default: the first one); raises ValueError naming the bad key.
+    """Read and check settings.yaml for one tool (default: the first one); raises SettingsError (a ValueError) naming
+    the bad key, in English and Chinese.
 
     The top-level keys are what every tool shares (the provider, its credential check, its task API);
     `tools.<name>` holds what each tool does differently, and replaces the same keys of the top level.
@@ -258,14 +275,16 @@ def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settin
     with path.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: expected a mapping")
+        raise SettingsError(f"{path.name}: expected a mapping", f"{path.name}：应为映射（键值对）")
     problem = schema_problem(data)  # keys, types and ranges: the template's one schema (job_client/schema.yml)
     if problem:
-        raise ValueError(f"{path.name}: {problem}")
+        # The schema's words are the template's validator's (keys and values), so the Chinese line quotes them.
+        raise SettingsError(f"{path.name}: {problem}", f"{path.name}：设置不符合规则：{problem}")
     tool = tool or next(iter(data.get("tools") or {}), BASE_TOOL)
     where = f"{path.name} (tools.{tool})" if tool in (data.get("tools") or {}) else path.name
     settings = _build(Settings, _for_tool(data, tool, path.name), where)
     problem = first_problem(settings, tool)
     if problem:
-        raise ValueError(f"{where}: {problem}")
+        # The rule's words are the template's validator's (keys and values), so the Chinese line quotes them.
+        raise SettingsError(f"{where}: {problem}", f"{where}：设置不符合规则：{problem}")
     return settings
