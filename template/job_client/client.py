@@ -193,7 +193,9 @@ class JobClient:
                 "该接口为同步接口，没有可提交的任务。",
             )
         body, model = self.build_body(parameters)
-        response = self._submit(body, self._clock() + self.settings.request_timeout)
+        # A wait-style create (the model family's request_timeout) may hold the request longer, within max_wait.
+        budget = min(self.settings.max_wait, self._submit_timeout or self.settings.request_timeout)
+        response = self._submit(body, self._clock() + budget)
         submitted = self._json(response, "the submit response", "提交任务的响应")
         task_id = self._task_id(submitted)
         if self.settings.submit.poll_url_field:
