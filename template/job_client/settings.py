@@ -276,10 +276,9 @@ def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settin
         data = yaml.safe_load(stream)
     if not isinstance(data, dict):
         raise SettingsError(f"{path.name}: expected a mapping", f"{path.name}：应为映射（键值对）")
-    problem = schema_problem(data)  # keys, types and ranges: the template's one schema (job_client/schema.yml)
-    if problem:
-        # The schema's words are the template's validator's (keys and values), so the Chinese line quotes them.
-        raise SettingsError(f"{path.name}: {problem}", f"{path.name}：设置不符合规则：{problem}")
+    english, chinese = schema_problem(data)  # keys, types and ranges: the template's one schema (schema.yml)
+    if english:
+        raise SettingsError(f"{path.name}: {english}", f"{path.name}：{chinese}")
     tool = tool or next(iter(data.get("tools") or {}), BASE_TOOL)
     where = f"{path.name} (tools.{tool})" if tool in (data.get("tools") or {}) else path.name
     settings = _build(Settings, _for_tool(data, tool, path.name), where)

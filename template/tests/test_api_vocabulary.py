@@ -11,8 +11,8 @@ whatever its preset.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
+import io
 import json
 from typing import Any
 
@@ -303,24 +303,21 @@ def test_the_form_default_a_model_does_not_take_is_fitted_to_it_and_a_chosen_val
 def test_a_wait_style_submit_reads_for_its_familys_timeout_within_max_wait() -> None:
     """Replicate holds a `Prefer: wait` create up to 60 s: the submit reads longer than that, never past max_wait."""
     slow = dataclasses.replace(KOLORS_LIKE, request_timeout=75.0)
-    settings = dataclasses.replace(family_variant(kolors=slow), request_timeout=30.0, max_wait=240.0, api_key_prefix="")
-    session = RecordingSession()
-    client = JobClient(settings, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0)
-    client.generate({"prompt": PROMPT})
-    assert session.timeouts == [(10.0, 75.0)]
-    near_the_end = JobClient(
-        dataclasses.replace(settings, max_wait=40.0),
-        "sk-test",
-        "http://127.0.0.1:9",
-        session=session,
-        clock=lambda: 0.0,
+    settings = dataclasses.replace(
+        async_variant(), families={"kolors": slow}, request_timeout=30.0, max_wait=240.0, api_key_prefix=""
     )
-    near_the_end.generate({"prompt": PROMPT})
-    assert session.timeouts[-1] == (10.0, 40.0)
+    session = RecordingSession()
+    JobClient(settings, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job(
+        {"prompt": PROMPT}
+    )
+    assert session.timeouts == [(10.0, 75.0)]
+    short = dataclasses.replace(settings, max_wait=40.0, request_timeout=30.0)
+    JobClient(short, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job({"prompt": PROMPT})
+    assert session.timeouts == [(10.0, 75.0), (10.0, 40.0)]
 
 
 class RecordingSession:
-    """A requests.Session stand-in answering every submit with one base64 image, recording each read timeout."""
+    """A requests.Session stand-in answering every submit with a running task, recording each read timeout."""
 
     def __init__(self) -> None:
         self.timeouts: list[tuple[float, float]] = []
@@ -329,9 +326,25 @@ class RecordingSession:
         self.timeouts.append(kwargs["timeout"])
         response = requests.Response()
         response.status_code = 200
-        response._content = json.dumps({"data": [{"b64_json": base64.b64encode(INPUT_JPEG).decode()}]}).encode()
+        response.raw = BodyOnce(json.dumps({"id": "task-1", "status": "RUNNING"}).encode())
         response.headers["Content-Type"] = "application/json"
         return response
+
+
+class BodyOnce:
+    """The raw body of a recorded answer: what the client reads a chunk at a time (urllib3's read1)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.stream = io.BytesIO(data)
+
+    def read1(self, amount: int = -1, decode_content: bool = True) -> bytes:
+        return self.stream.read1(amount)
+
+    def close(self) -> None:
+        pass
+
+    def release_conn(self) -> None:
+        pass
 
 
 # ── auth header variants and constant headers ──────────────────────────────────

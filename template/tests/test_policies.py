@@ -391,7 +391,7 @@ def settings_with(tmp_path: Path, edit: Callable[[dict[str, Any]], Any]) -> Path
 
 
 SETTINGS_MISTAKES = {
-    "unknown key": (lambda s: s.update(max_wiat=30), "unknown key(s) max_wiat", "未知的键 max_wiat"),
+    "unknown key": (lambda s: s.update(max_wiat=30), "max_wiat: unknown key", "max_wiat：未知的键"),
     "broken rule": (lambda s: s.update(max_wait=20, request_timeout=30), "request_timeout must be 1-20", "不符合规则"),
     "not a mapping": (lambda s: s.update(poll=["status"]), "poll: expected a mapping", "应为映射"),
 }
