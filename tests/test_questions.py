@@ -40,8 +40,33 @@ BAD_ANSWERS = {
         {"tools": ["text2video"]},
         "'text2video' is not in ['text2image', 'image_edit']",
     ),
-    "no model chosen": ({"models": []}, "choose at least one"),
+    "no model chosen": ({"models": []}, "choose at least one text2image model"),
+    "a chosen tool without a model": (
+        {"tools": ["text2image", "image_edit"], "models": ["text2image:Qwen/Qwen-Image"]},
+        "choose at least one image_edit model",
+    ),
     "model not in the preset": ({"models": ["nope"]}, "'nope' is not in"),
+    "model of a tool not chosen": ({"models": ["image_edit:Qwen/Qwen-Image-Edit"]}, "is not in"),
+    "two default models for one tool": (
+        {"advanced": True, "default_models": ["text2image:Qwen/Qwen-Image", "text2image:Tongyi-MAI/Z-Image-Turbo"]},
+        "pick one text2image model",
+    ),
+    "no default model for a tool": (
+        {
+            "tools": ["text2image", "image_edit"],
+            "advanced": True,
+            "default_models": ["image_edit:Qwen/Qwen-Image-Edit"],
+        },
+        "pick one text2image model",
+    ),
+    "a default model that is not chosen": (
+        {
+            "advanced": True,
+            "models": ["text2image:Qwen/Qwen-Image"],
+            "default_models": ["text2image:Tongyi-MAI/Z-Image-Turbo"],
+        },
+        "is not in",
+    ),
     "unknown preset": ({"api_preset": "midjourney"}, "'midjourney' is not in"),
     "max_wait over 290": ({"advanced": True, "max_wait": 291}, "must be 10-290"),
     "request_timeout above max_wait": ({"advanced": True, "request_timeout": 500}, "must be 1-240"),
