@@ -420,7 +420,11 @@ def test_a_1x_answers_file_keeps_only_decisions_and_the_users_changes(migrated: 
     extra_models = answers["api_overrides"]["tools"]["text2image"]["models"]
     assert [model["id"] for model in extra_models] == ["Qwen/Qwen-Image", "Qwen/Qwen-Image-2512"]
     # Straight to this template's shape (hooks/migrate_kinds.py): one models answer, "<tool>:<model id>".
-    assert answers["models"] == ["text2image:Qwen/Qwen-Image", "text2image:Qwen/Qwen-Image-2512"]
+    assert answers["models"] == [
+        "text2image:Qwen/Qwen-Image",
+        "text2image:Qwen/Qwen-Image-2512",
+        "image_edit:Qwen/Qwen-Image-Edit",
+    ]
     assert answers["max_wait"] == 200 and answers["advanced"] is True
     assert answers["_commit"] == "v2.0.0"
 
