@@ -540,3 +540,20 @@ def test_a_2x_plugin_keeps_its_models_defaults_and_the_users_edits(kinds_update:
             assert (after / form).read_bytes() == (before / form).read_bytes(), form
     files = tree_files(after)
     assert not [p for p in files if b"<<<<<<<" in p.read_bytes()], "conflict markers after the migration"
+
+
+def test_the_kinds_migration_runs_once_and_leaves_a_new_answers_file_alone(tmp_path: Path) -> None:
+    """Copier may run hooks/migrate_kinds.py on a file already migrated (1.x files pass through it twice)."""
+    answers = tmp_path / ANSWERS
+    old = {"tools": ["text2video"], "video_models": ["wan2.2-t2v-plus"], "advanced": False}
+    answers.write_text("# Changes here will be overwritten by Copier\n" + yaml.safe_dump(old), encoding="utf-8")
+    for _ in range(2):
+        result = run([PYTHON, str(ROOT / "hooks" / "migrate_kinds.py"), str(answers)], cwd=tmp_path, timeout=60)
+        assert result.returncode == 0, result.stderr
+    text = answers.read_text(encoding="utf-8")
+    assert text.startswith("# Changes here will be overwritten by Copier\n")
+    assert yaml.safe_load(text) == {
+        "tools": ["text2video"],
+        "models": ["text2video:wan2.2-t2v-plus"],
+        "advanced": False,
+    }
