@@ -74,9 +74,14 @@ def default_answers() -> dict[str, Any]:
 def asked(spec: dict[str, Any], words: dict[str, str]) -> str:
     when = str(spec.get("when", ""))
     tool = re.search(r"'(\w+)' in tools", when)
+    tools = [f"`{tool.group(1)}`"] if tool else []
+    if "image_tools(" in when:  # asked with any tool kind that takes an input image (includes/tools.yml)
+        kinds = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
+        tools = [f"`{name}`" for name, kind in kinds.items() if "image" in kind["inputs"]]
+    with_tools = words["tool"].format(" / ".join(tools)) if tools else ""
     if "advanced" in when:
-        return words["advanced"] + (" + " + words["tool"].format(f"`{tool.group(1)}`") if tool else "")
-    return words["tool"].format(f"`{tool.group(1)}`") if tool else words["always"]
+        return words["advanced"] + (" + " + with_tools if with_tools else "")
+    return with_tools or words["always"]
 
 
 def cell(value: Any) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from migrate_kinds import migrate as migrate_kinds
 
 DEFAULTS = yaml.safe_load((Path(__file__).parent / "migrations" / "answers-1.x-defaults.yml").read_text("utf-8"))
 
@@ -73,9 +74,18 @@ ADVANCED = (
 
 
 def migrate(answers: dict[str, Any]) -> dict[str, Any]:
-    """The 2.x answers for a 1.x answers mapping (a 2.x mapping is returned unchanged)."""
+    """The answers of this template for a 1.x answers mapping (a 2.x mapping is returned unchanged).
+
+    1.x -> 2.0 here, then 2.x -> 3.0 (hooks/migrate_kinds.py, also a migration of its own), so that whatever
+    version a 1.x plugin updates to, its answers have that version's shape.
+    """
     if "api_overrides" in answers or not any(key in answers for key in (*MAPPING, "tool_parameters")):
         return answers
+    return migrate_kinds(migrate_to_2(answers))
+
+
+def migrate_to_2(answers: dict[str, Any]) -> dict[str, Any]:
+    """The 2.0 answers (models per tool kind) for a 1.x answers mapping."""
     preset_name = answers.get("api_preset", "modelscope")
     old = DEFAULTS["presets"][preset_name]
     old_defaults = {

@@ -59,5 +59,7 @@ def test_the_custom_preset_renders_when_every_default_is_accepted(tmp_path: Path
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["api_preset"] == "custom" and answers["advanced"] is True
     assert answers["api_overrides"] == {"api": {"base_url": "https://api.example.com/v1"}}
+    # One models question for every tool, one default-models question behind `advanced`.
+    assert answers["models"] == answers["default_models"] == ["text2image:my-image-model"]
     settings = yaml.safe_load((destination / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
     assert settings["base_url"] == "https://api.example.com/v1"

@@ -40,8 +40,33 @@ BAD_ANSWERS = {
         {"tools": ["text2video"]},
         "'text2video' is not in ['text2image', 'image_edit']",
     ),
-    "no model chosen": ({"models": []}, "choose at least one"),
+    "no model chosen": ({"models": []}, "choose at least one text2image model"),
+    "a chosen tool without a model": (
+        {"tools": ["text2image", "image_edit"], "models": ["text2image:Qwen/Qwen-Image"]},
+        "choose at least one image_edit model",
+    ),
     "model not in the preset": ({"models": ["nope"]}, "'nope' is not in"),
+    "model of a tool not chosen": ({"models": ["image_edit:Qwen/Qwen-Image-Edit"]}, "is not in"),
+    "two default models for one tool": (
+        {"advanced": True, "default_models": ["text2image:Qwen/Qwen-Image", "text2image:Tongyi-MAI/Z-Image-Turbo"]},
+        "pick one text2image model",
+    ),
+    "no default model for a tool": (
+        {
+            "tools": ["text2image", "image_edit"],
+            "advanced": True,
+            "default_models": ["image_edit:Qwen/Qwen-Image-Edit"],
+        },
+        "pick one text2image model",
+    ),
+    "a default model that is not chosen": (
+        {
+            "advanced": True,
+            "models": ["text2image:Qwen/Qwen-Image"],
+            "default_models": ["text2image:Tongyi-MAI/Z-Image-Turbo"],
+        },
+        "is not in",
+    ),
     "unknown preset": ({"api_preset": "midjourney"}, "'midjourney' is not in"),
     "max_wait over 290": ({"advanced": True, "max_wait": 291}, "must be 10-290"),
     "request_timeout above max_wait": ({"advanced": True, "request_timeout": 500}, "must be 1-240"),
@@ -303,6 +328,51 @@ def test_the_tools_menu_offers_only_the_presets_tools(
         )
         assert [choice.value for choice in question._formatted_choices] == offered
         assert worker.answers.combined["plugin_name"] == name  # within Dify's 128 characters of a-z 0-9 _ -
+
+
+def copier_menu(tmp_path: Path, question: str, **data: object) -> dict[str, str]:
+    """A question's menu as Copier shows it for these answers: {entry: value}."""
+    with copier.Worker(
+        src_path=str(ROOT),
+        dst_path=tmp_path / "plugin",
+        data=data,
+        defaults=True,
+        vcs_ref="HEAD",
+        quiet=True,
+        pretend=True,
+    ) as worker:
+        worker.run_copy()
+        asked = copier._user_data.Question(
+            answers=worker.answers,
+            context=worker._render_context(),
+            jinja_env=worker.jinja_env,
+            settings=worker.settings,
+            var_name=question,
+            **worker.template.questions_data[question],
+        )
+        return {str(choice.title): choice.value for choice in asked._formatted_choices}
+
+
+def test_one_models_menu_groups_every_chosen_tools_models(tmp_path: Path) -> None:
+    menu = copier_menu(tmp_path, "models", api_preset="modelscope", tools=["image_edit", "text2image"])
+    assert menu == {
+        "Text-to-Image: Qwen-Image": "text2image:Qwen/Qwen-Image",
+        "Text-to-Image: Z-Image-Turbo": "text2image:Tongyi-MAI/Z-Image-Turbo",
+        "Text-to-Image: FLUX.1 Krea [dev]": "text2image:black-forest-labs/FLUX.1-Krea-dev",
+        "Text-to-Image: FLUX.1 [dev]": "text2image:black-forest-labs/FLUX.1-dev",
+        "Image Editing: Qwen-Image-Edit": "image_edit:Qwen/Qwen-Image-Edit",
+    }
+
+
+def test_default_models_offers_the_chosen_models_and_preselects_each_tools_first(tmp_path: Path) -> None:
+    chosen = ["text2image:Tongyi-MAI/Z-Image-Turbo", "text2image:black-forest-labs/FLUX.1-dev"]
+    menu = copier_menu(tmp_path, "default_models", advanced=True, models=chosen)
+    assert list(menu.values()) == chosen
+    plugin = render(tmp_path / "defaults", advanced=True, models=chosen)
+    answers = yaml.safe_load((plugin / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["default_models"] == ["text2image:Tongyi-MAI/Z-Image-Turbo"]
+    settings = yaml.safe_load((plugin / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    assert settings["tools"]["text2image"]["default_model"] == "Tongyi-MAI/Z-Image-Turbo"
 
 
 def test_the_message_after_copy_lists_the_next_steps(tmp_path: Path) -> None:

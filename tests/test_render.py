@@ -227,7 +227,9 @@ def test_odd_text_survives_byte_for_byte(rendering: tuple[Path, dict]) -> None:
         tool = load(plugin / "tools" / "text2image.yaml")
         (model,) = [p for p in tool["parameters"] if p["name"] == "model"]
         assert [(o["value"], o["label"]["en_US"]) for o in model["options"]] == [
-            (m["id"], m["label"]) for m in preset["tools"]["text2image"]["models"] if m["id"] in answers["models"]
+            (m["id"], m["label"])
+            for m in preset["tools"]["text2image"]["models"]
+            if f"text2image:{m['id']}" in answers["models"]
         ]
     settings = load(plugin / "job_client" / "settings.yaml")
     assert settings["provider_label"] == label

@@ -28,6 +28,7 @@ from conftest import PYTHON, ROOT, render
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT), extensions=[AnsibleCoreFiltersExtension])
 CUSTOM = yaml.safe_load((ROOT / "presets" / "custom.yml").read_text(encoding="utf-8"))
 SCHEMA = yaml.safe_load((ROOT / "includes" / "schema.yml").read_text(encoding="utf-8"))
+KINDS = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
 ALL_TOOLS = ["text2image", "image_edit", "text2video"]
 Edit = Callable[[dict[str, Any]], Any]
 
@@ -41,7 +42,9 @@ def copier_says(macro: str, *arguments: Any) -> str:
 
 def api_overrides_says(preset: dict[str, Any], tools: list[str]) -> str:
     """What the api_overrides validator answers (copier.yml): the schema's walk, then the rules across keys."""
-    return copier_says("walk", preset, SCHEMA["preset"], "", SCHEMA) or copier_says("mapping", preset, tools, SCHEMA)
+    return copier_says("walk", preset, SCHEMA["preset"], "", SCHEMA) or copier_says(
+        "mapping", preset, tools, SCHEMA, KINDS
+    )
 
 
 def preset_with(edit: Edit) -> dict[str, Any]:
@@ -251,7 +254,13 @@ IDENTITY_CASES = {
 }
 TOOL_CASES = {
     "model menu": (
-        ("mapping", preset_with(lambda p: p["tools"]["text2image"]["models"][0].pop("id")), ["text2image"], SCHEMA),
+        (
+            "mapping",
+            preset_with(lambda p: p["tools"]["text2image"]["models"][0].pop("id")),
+            ["text2image"],
+            SCHEMA,
+            KINDS,
+        ),
         in_tool(lambda ps: parameter(ps, "model")["options"][0].pop("value")),
         "text2image.models: need id, label",
     ),

@@ -16,7 +16,9 @@ Jinja extensions or outside-destination data), and rendering the same answers tw
 update's diff shows only real changes). Copier's user settings are replaced by an empty ``Settings()`` (and
 ``COPIER_SETTINGS_PATH`` for the CLI) so that a developer's ``trust:`` list or default answers cannot mask a
 failure. Answers files of the 1.x template (which stored the whole API mapping) are migrated by
-hooks/migrate_answers.py; the last test renders the last 1.x release from git history and updates it.
+hooks/migrate_answers.py; a test renders the last 1.x release from git history and updates it. Answers files of
+2.x (a models and a default-model question per tool kind) are migrated by hooks/migrate_kinds.py; the last tests
+render the last 2.x commit from git history with advanced answers, edit the plugin, and update it to this tree.
 """
 
 from __future__ import annotations
@@ -333,6 +335,27 @@ LEGACY_ANSWERS = ROOT / "tests" / "fixtures" / "answers-1.x.yml"
 MAPPING_ANSWERS = {"base_url", "submit_path", "poll_path", "status_pending", "body_fields", "result_field", "sizes"}
 
 
+def template_history(scratch: Path, old_commit: str, old_tag: str, new_tag: str) -> Path:
+    """A template repository with two releases: old_commit of this repository's history, then this working tree."""
+    template = scratch / "repo"
+    template.mkdir()
+    archive = subprocess.run(["git", "archive", old_commit], cwd=ROOT, capture_output=True)
+    assert archive.returncode == 0, f"needs the template's git history (git fetch --unshallow): {archive.stderr!r}"
+    subprocess.run(["tar", "-x", "-C", str(template)], input=archive.stdout, check=True)
+    git("init", "-q", cwd=template)
+    commit_all(template, f"template {old_tag}")
+    git("tag", old_tag, cwd=template)
+    git("rm", "-rq", ".", cwd=template)
+    snapshot = snapshot_template(scratch / "current")
+    for path in tree_files(snapshot):
+        target = template / path.relative_to(snapshot)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    commit_all(template, f"template {new_tag}")
+    git("tag", new_tag, cwd=template)
+    return template
+
+
 @dataclass(frozen=True)
 class Legacy:
     template: Path  # v1.9.0 (the last 1.x release) and v2.0.0 (this tree), tagged
@@ -342,22 +365,7 @@ class Legacy:
 @pytest.fixture(scope="module")
 def legacy(tmp_path_factory: pytest.TempPathFactory) -> Legacy:
     """A plugin rendered by the last 1.x release from a user's answers file, and the template it can update to."""
-    template = tmp_path_factory.mktemp("legacy") / "repo"
-    template.mkdir()
-    archive = subprocess.run(["git", "archive", LAST_1X_COMMIT], cwd=ROOT, capture_output=True)
-    assert archive.returncode == 0, f"needs the template's git history (git fetch --unshallow): {archive.stderr!r}"
-    subprocess.run(["tar", "-x", "-C", str(template)], input=archive.stdout, check=True)
-    git("init", "-q", cwd=template)
-    commit_all(template, "template 1.x")
-    git("tag", "v1.9.0", cwd=template)
-    git("rm", "-rq", ".", cwd=template)
-    snapshot = snapshot_template(tmp_path_factory.mktemp("current") / "repo")
-    for path in tree_files(snapshot):
-        target = template / path.relative_to(snapshot)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-    commit_all(template, "template 2.0.0")
-    git("tag", "v2.0.0", cwd=template)
+    template = template_history(tmp_path_factory.mktemp("legacy"), LAST_1X_COMMIT, "v1.9.0", "v2.0.0")
 
     legacy_answers = yaml.safe_load(LEGACY_ANSWERS.read_text(encoding="utf-8"))
     plugin = tmp_path_factory.mktemp("legacy-plugin") / "qwen_images"
@@ -410,7 +418,13 @@ def test_a_1x_answers_file_keeps_only_decisions_and_the_users_changes(migrated: 
     assert not MAPPING_ANSWERS & set(answers)
     assert answers["api_overrides"]["api"] == {"base_url": "https://modelscope-proxy.example.com"}
     extra_models = answers["api_overrides"]["tools"]["text2image"]["models"]
-    assert [model["id"] for model in extra_models] == answers["models"] == ["Qwen/Qwen-Image", "Qwen/Qwen-Image-2512"]
+    assert [model["id"] for model in extra_models] == ["Qwen/Qwen-Image", "Qwen/Qwen-Image-2512"]
+    # Straight to this template's shape (hooks/migrate_kinds.py): one models answer, "<tool>:<model id>".
+    assert answers["models"] == [
+        "text2image:Qwen/Qwen-Image",
+        "text2image:Qwen/Qwen-Image-2512",
+        "image_edit:Qwen/Qwen-Image-Edit",
+    ]
     assert answers["max_wait"] == 200 and answers["advanced"] is True
     assert answers["_commit"] == "v2.0.0"
 
@@ -436,3 +450,110 @@ def test_a_migrated_plugin_calls_the_same_api(migrated: tuple[Path, dict, dict])
     assert not [p for p in files if b"<<<<<<<" in p.read_bytes()], "conflict markers after the migration"
     result = run([PYTHON, "scripts/check.py", "."], cwd=plugin, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+LAST_2X_COMMIT = "530c91b"  # the last template commit that asked models and default models per tool kind
+# Decisions a 2.x user took: some models of each tool, and a default that is not the first one.
+ANSWERS_2X = {
+    "api_preset": "dashscope",
+    "tools": ["text2image", "image_edit", "text2video"],
+    "advanced": True,
+    "models": ["wan2.2-t2i-flash", "wan2.2-t2i-plus"],
+    "default_model": "wan2.2-t2i-plus",
+    "edit_models": ["wanx2.1-imageedit"],
+    "edit_default_model": "wanx2.1-imageedit",
+    "video_models": ["wan2.2-t2v-plus", "wanx2.1-t2v-turbo"],
+    "video_default_model": "wanx2.1-t2v-turbo",
+    "created_at": "2026-11-25T00:00:00Z",
+}
+PER_KIND_QUESTIONS = {"edit_models", "video_models", "default_model", "edit_default_model", "video_default_model"}
+
+
+@dataclass(frozen=True)
+class KindsUpdate:
+    before: Path  # the 2.x rendering with the user's edits, committed
+    after: Path  # the same plugin updated to this tree (v3.0.0) across hooks/migrate_kinds.py
+    answers: dict  # after the update
+
+
+@pytest.fixture(scope="module")
+def kinds_update(tmp_path_factory: pytest.TempPathFactory) -> KindsUpdate:
+    """A plugin made by the last 2.x commit from per-kind answers, edited by its user, then updated to this tree."""
+    template = template_history(tmp_path_factory.mktemp("kinds"), LAST_2X_COMMIT, "v2.0.0", "v3.0.0")
+
+    before = tmp_path_factory.mktemp("kinds-plugin") / "wan"
+    copier.run_copy(str(template), before, data=ANSWERS_2X, defaults=True, vcs_ref="v2.0.0", quiet=True)
+    assert set(read_answers(before)) >= PER_KIND_QUESTIONS, "the 2.x rendering stores a question per tool kind"
+    git("init", "-q", cwd=before)
+    commit_all(before, "Generate from template 2.x")
+    readme = before / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + f"\n{USER_README_LINE}\n", encoding="utf-8")
+    settings = before / "job_client" / "settings.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("max_wait: 240", f"max_wait: {USER_MAX_WAIT}"), encoding="utf-8"
+    )
+    commit_all(before, "User edits")
+
+    after = tmp_path_factory.mktemp("kinds-updated") / "wan"
+    shutil.copytree(before, after, symlinks=True)
+    # The migration is a Copier task: updating across it needs --trust (unsafe=True), once.
+    copier.run_update(
+        after, defaults=True, overwrite=True, quiet=True, unsafe=True, vcs_ref="v3.0.0", settings=copier.Settings()
+    )
+    return KindsUpdate(before, after, read_answers(after))
+
+
+def test_a_2x_answers_file_gets_one_models_and_one_default_models_answer(kinds_update: KindsUpdate) -> None:
+    answers = kinds_update.answers
+    assert not PER_KIND_QUESTIONS & set(answers)
+    assert answers["models"] == [
+        "text2image:wan2.2-t2i-flash",
+        "text2image:wan2.2-t2i-plus",
+        "image_edit:wanx2.1-imageedit",
+        "text2video:wan2.2-t2v-plus",
+        "text2video:wanx2.1-t2v-turbo",
+    ]
+    assert answers["default_models"] == [
+        "text2image:wan2.2-t2i-plus",
+        "image_edit:wanx2.1-imageedit",
+        "text2video:wanx2.1-t2v-turbo",
+    ]
+    assert answers["_commit"] == "v3.0.0" and answers["created_at"] == ANSWERS_2X["created_at"]
+
+
+def test_a_2x_plugin_keeps_its_models_defaults_and_the_users_edits(kinds_update: KindsUpdate) -> None:
+    before, after = kinds_update.before, kinds_update.after
+    settings = yaml.safe_load((after / "job_client" / "settings.yaml").read_text(encoding="utf-8"))
+    assert settings["max_wait"] == USER_MAX_WAIT
+    assert USER_README_LINE in (after / "README.md").read_text(encoding="utf-8")
+    expected = {
+        "text2image": ("wan2.2-t2i-plus", ["wan2.2-t2i-flash", "wan2.2-t2i-plus"]),
+        "image_edit": ("wanx2.1-imageedit", ["wanx2.1-imageedit"]),
+        "text2video": ("wanx2.1-t2v-turbo", ["wan2.2-t2v-plus", "wanx2.1-t2v-turbo"]),
+    }
+    for tool, (default, models) in expected.items():
+        assert settings["tools"][tool]["default_model"] == default, tool
+        assert list(settings["tools"][tool]["models"]["known"]) == models, tool
+        # The tool forms are the same files as before the update (video_submit reads text2video's section).
+        for name in [tool] + (["video_submit"] if tool == "text2video" else []):
+            form = f"tools/{name}.yaml"
+            assert (after / form).read_bytes() == (before / form).read_bytes(), form
+    files = tree_files(after)
+    assert not [p for p in files if b"<<<<<<<" in p.read_bytes()], "conflict markers after the migration"
+
+
+def test_the_kinds_migration_runs_once_and_leaves_a_new_answers_file_alone(tmp_path: Path) -> None:
+    """Copier may run hooks/migrate_kinds.py on a file already migrated (1.x files pass through it twice)."""
+    answers = tmp_path / ANSWERS
+    old = {"tools": ["text2video"], "video_models": ["wan2.2-t2v-plus"], "advanced": False}
+    answers.write_text("# Changes here will be overwritten by Copier\n" + yaml.safe_dump(old), encoding="utf-8")
+    for _ in range(2):
+        result = run([PYTHON, str(ROOT / "hooks" / "migrate_kinds.py"), str(answers)], cwd=tmp_path, timeout=60)
+        assert result.returncode == 0, result.stderr
+    text = answers.read_text(encoding="utf-8")
+    assert text.startswith("# Changes here will be overwritten by Copier\n")
+    assert yaml.safe_load(text) == {
+        "tools": ["text2video"],
+        "models": ["text2video:wan2.2-t2v-plus"],
+        "advanced": False,
+    }
