@@ -1,6 +1,6 @@
 """Check a plugin folder or a .difypkg the way the SDK, the Dify plugin daemon and the marketplace will.
 
-    python scripts/check.py [--strict] [--skip-sdk] [PLUGIN_DIR | FILE.difypkg]
+    python scripts/check.py [--strict] [--release] [--skip-sdk] [PLUGIN_DIR | FILE.difypkg]
 
 Run it with the plugin's interpreter (the one with requirements.txt installed): it loads every YAML file
 through the SDK's own models and starts the plugin the way `python -m main` does (without serving), then
@@ -9,12 +9,17 @@ what scripts/package.py would pack. One line per problem, naming the file and th
 
     ERROR manifest.yaml: author: must match ^[a-z0-9_-]{1,64}$ (daemon install rule)
 
+The template's placeholders (author your-name, its repository and e-mail, the custom preset's example.com
+base URL and my-*-model ids) are warnings while you develop and errors with --release, which the release and
+marketplace workflows pass.
+
 Exit status: 0 no blocking problem (warnings allowed unless --strict), 1 blocking problems, 2 cannot check.
 
 This file is the command line and the order of the stages; the rules live in the package next to it,
 scripts/checks/, one module per concern: common (report, plugin tree, shared patterns), archive (folder or
 .difypkg), manifest (manifest, provider and tool YAML), marketplace (README, PRIVACY, requirements, icons),
-packed_files (banned files, binaries, secrets, syntax), sdk (the SDK stage), settings (job_client settings).
+packed_files (banned files, binaries, secrets, syntax), placeholders (the template's until answered), sdk (the
+SDK stage), settings (job_client settings).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from checks.common import (
 from checks.manifest import check_manifest
 from checks.marketplace import check_icons, check_names_in_labels, check_privacy, check_readme, check_requirements
 from checks.packed_files import check_conflict_markers, check_packed_files, check_python_syntax, check_secrets
+from checks.placeholders import check_placeholders
 from checks.sdk import check_with_sdk  # imports dify_plugin only when called
 from checks.settings import check_job_settings
 from difypkg import compute_checksum, limit_violations, read_identity, unique_identifier
@@ -53,7 +59,7 @@ SCRIPTS_DIR = Path(__file__).resolve().parent
 DEFAULT_PLUGIN_DIR = SCRIPTS_DIR.parent
 
 
-def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
+def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool, release: bool = False) -> None:
     report.file_count = len(tree.files)
     manifest = None
     if tree.is_packed("manifest.yaml"):
@@ -75,6 +81,7 @@ def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
     check_privacy(tree, manifest, report)
     check_icons(tree, manifest, report)
     check_names_in_labels(tree, manifest, report)
+    check_placeholders(tree, manifest, report, release=release)
     entries = [(path, tree.read_bytes(path)) for path in tree.files]
     report.identifier = unique_identifier(read_identity(manifest), compute_checksum(entries))
     if not skip_sdk:
@@ -82,19 +89,19 @@ def run_checks(tree: PluginTree, report: Report, *, skip_sdk: bool) -> None:
     check_job_settings(tree, report)
 
 
-def check(target: Path, *, skip_sdk: bool = False) -> Report:
+def check(target: Path, *, skip_sdk: bool = False, release: bool = False) -> Report:
     """Check a plugin folder or a .difypkg. Raises CannotCheck when that is impossible."""
     report = Report()
     target = Path(target)
     if target.is_dir():
         tree = open_folder(target.absolute(), report)
         if tree is not None:
-            run_checks(tree, report, skip_sdk=skip_sdk)
+            run_checks(tree, report, skip_sdk=skip_sdk, release=release)
     elif target.is_file():
         with tempfile.TemporaryDirectory(prefix="difypkg-check-") as temporary:
             tree = open_package(target, Path(temporary), report)
             if tree is not None:
-                run_checks(tree, report, skip_sdk=skip_sdk)
+                run_checks(tree, report, skip_sdk=skip_sdk, release=release)
     else:
         raise CannotCheck(f"{target}: no such folder or file")
     return report
@@ -106,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         "target", nargs="?", type=Path, default=DEFAULT_PLUGIN_DIR, help="plugin folder or .difypkg (default: its own)"
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
+    parser.add_argument("--release", action="store_true", help="the template's placeholders are errors")
     parser.add_argument("--skip-sdk", action="store_true", help="static rules only: do not import the SDK")
     arguments = parser.parse_args(argv)
     try:
-        report = check(arguments.target, skip_sdk=arguments.skip_sdk)
+        report = check(arguments.target, skip_sdk=arguments.skip_sdk, release=arguments.release)
     except CannotCheck as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import os
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ if str(PLUGIN_ROOT) not in sys.path:
 import yaml  # noqa: E402
 from dify_plugin import Tool  # noqa: E402
 from dify_plugin.entities.tool import ToolInvokeMessage  # noqa: E402
+from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
 
 from job_client import PluginError, load_settings  # noqa: E402
 
@@ -44,25 +44,6 @@ EXAMPLES = {
     "image_edit": 'python scripts/try.py "make it a watercolor" --tool image_edit --image cat.jpg --fake',
     "text2video": 'python scripts/try.py "a cat surfing a wave" --tool text2video --fake',
 }
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments and blank lines skipped, surrounding quotes removed)."""
-    values: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.strip().partition("=")
-            if sep and key and not key.startswith("#"):
-                values[key.strip()] = value.strip().strip("'\"")
-    return values
-
-
-def real_credentials() -> dict[str, str]:
-    found = {**read_dotenv(PLUGIN_ROOT / ".env"), **os.environ}
-    credentials = {"api_key": found.get("API_KEY", "")}
-    if found.get("BASE_URL"):
-        credentials["base_url"] = found["BASE_URL"]
-    return credentials
 
 
 def available_tools() -> list[str]:
@@ -130,7 +111,8 @@ def file_parameter(url: str, path: Path) -> dict[str, Any]:
 
 
 def parse_parameters(tool: str, prompt: str, pairs: list[str]) -> dict[str, Any]:
-    """Tool parameters from `name=value` pairs, typed as the tool YAML declares (numbers as Dify sends them)."""
+    """Tool parameters from `name=value` pairs, typed as the tool YAML declares (numbers as Dify sends them).
+    Values are checked by the tool itself, as in Dify: a refused one fails the run before any request."""
     tool_yaml = yaml.safe_load((PLUGIN_ROOT / "tools" / f"{tool}.yaml").read_text(encoding="utf-8"))
     declared = {parameter["name"]: parameter for parameter in tool_yaml["parameters"]}
     parameters: dict[str, Any] = {"prompt": prompt}
@@ -138,7 +120,13 @@ def parse_parameters(tool: str, prompt: str, pairs: list[str]) -> dict[str, Any]
         name, sep, value = pair.partition("=")
         if not sep or name not in declared:
             raise SystemExit(f"--param {pair!r}: use name=value with one of {', '.join(sorted(declared))}")
-        parameters[name] = float(value) if declared[name]["type"] == "number" else value
+        if declared[name]["type"] != "number":
+            parameters[name] = value
+            continue
+        try:
+            parameters[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"--param {pair!r}: {name} is a number") from None
     return parameters
 
 
@@ -183,13 +171,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.image is not None:
             parameters["image"] = file_parameter(stack.enter_context(serve_file(args.image)), args.image)
         if not args.fake:
-            return run(args.tool, parameters, real_credentials(), args.out)
+            credentials = local_credentials(PLUGIN_ROOT)
+            if not credentials["api_key"]:
+                print(f"error: {NO_KEY}", file=sys.stderr)
+                return 1
+            return run(args.tool, parameters, credentials, args.out)
         from fake_provider import PLACEHOLDER_NOTE, FakeProvider  # scripts/ is this file's folder: on sys.path
 
         fake = stack.enter_context(FakeProvider(load_settings(tool=args.tool)))
-        print(f"fake {fake.settings.provider_label} API at {fake.base_url}")
+        print(f"local fake of {fake.settings.provider_label} at {fake.base_url}")
         status = run(args.tool, parameters, fake.credentials, args.out)
-        print(f"note: {PLACEHOLDER_NOTE[fake.media]}")  # so nobody takes the 16x16 sample for a real result
+        if status == 0:  # so nobody takes the 16x16 sample for a real result; a refused run made none
+            print(f"note: {PLACEHOLDER_NOTE[fake.media]}")
         return status
 
 

@@ -24,7 +24,6 @@ import pytest
 import yaml
 from fake_provider import FakeProvider, guess_media, sample_jpeg, sample_mp4
 
-from job_client import JobClient
 from job_client.inputs import data_uri
 from job_client.settings import Settings, load_settings
 
@@ -84,6 +83,13 @@ def settings_for(tool: str) -> Settings:
     return load_settings(tool=SETTINGS_SECTION.get(tool, tool))
 
 
+def menu_admits(settings: Settings, model: str) -> bool:
+    """Whether the live menu offers a listed id the curated list does not name: one a model family (or, without
+    families, an id pattern of models.match) covers."""
+    patterns = [pattern for family in settings.families.values() for pattern in family.match]
+    return any(re.fullmatch(pattern, model) for pattern in patterns or settings.models.match)
+
+
 def quick(settings: Settings) -> Settings:
     """The same API, polled every 0.1 s so that async cases take milliseconds; polling timing is tested apart."""
     return dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, first_delay=0.05, interval=0.1))
@@ -108,16 +114,28 @@ class VirtualClock:
         self.now += seconds
 
 
+# The documented polling rule (docs/plugin.md, "Adaptive polling"), written here and not read from the client:
+# the first status request after first_delay (at most interval), then gaps of 10 % of the time waited so far,
+# never shorter than SHORTEST_GAP (or interval, if that is shorter) and never longer than interval.
+SHARE_OF_TIME_WAITED = 0.10
+SHORTEST_GAP = 1.75
+
+
+def documented_gap(settings: Settings, waited: float) -> float:
+    """The gap the documented rule gives after ``waited`` seconds."""
+    interval = settings.poll.interval
+    return min(interval, max(min(SHORTEST_GAP, interval), SHARE_OF_TIME_WAITED * waited))
+
+
 def scheduled_polls(settings: Settings, until: float) -> list[float]:
-    """When the settings' schedule sends status requests, in seconds after the submit (zero latency): the first
-    after ``first_delay`` (at most ``interval``), each next one ``next_poll_delay(time waited)`` later, up to and
+    """When the documented rule sends status requests, in seconds after the submit (zero latency), up to and
     including the first at or after ``until``. Tests derive their expectations from it, never from today's
-    defaults, so they keep passing when someone edits first_delay, interval or max_wait in settings.yaml.
+    defaults, so they keep passing when someone edits first_delay, interval or max_wait in settings.yaml; the
+    rule itself is pinned by a literal table of instants in test_policies.py.
     """
-    next_poll_delay = JobClient(settings, "unused").next_poll_delay
     polls = [min(settings.poll.first_delay, settings.poll.interval)]
     while polls[-1] < until:
-        polls.append(polls[-1] + next_poll_delay(polls[-1]))
+        polls.append(polls[-1] + documented_gap(settings, polls[-1]))
     return polls
 
 

@@ -2,25 +2,30 @@
 
 Strategy: every case derives its settings from this rendering's own (dataclasses.replace), switching on one
 piece of vocabulary the way a preset would (multipart bodies, binary results, status and result URLs named by
-the submit answer, results inside lists of objects, per-model size limits, auth header variants, partial
-failures, HTTP 500 on status requests), starts scripts/fake_provider.py built from those settings, and asserts
-what the fake received (the exact parts, headers and paths) and what the plugin returned (the exact bytes,
-or the exception and its message). So the cases run in every rendering, whatever its preset.
+the submit answer, results inside lists of objects, model families with their own fields, sizes, limits and
+timeouts, auth header variants, partial failures, HTTP 500 on status requests), starts scripts/fake_provider.py
+built from those settings, and asserts what the fake received (the exact parts, headers and paths) and what the
+plugin returned (the exact bytes, or the exception and its message). So the cases run in every rendering,
+whatever its preset.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 from typing import Any
 
 import pytest
+import requests
 from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Reply, Scenario
 from support import INPUT_JPEG, PROMPT, SETTINGS, quick
 
 from job_client import JobClient, JobResult
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
-from job_client.settings import ModelLimits, Settings, load_settings
+from job_client.parameters import InvalidInputError, Parameter, check_tool_inputs
+from job_client.settings import ModelFamily, NumberLimit, Settings, SizeRange, load_settings
 
 MODEL = "test-model"
 
@@ -29,7 +34,7 @@ def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) ->
     """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
     base = quick(SETTINGS)
     changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
-    return dataclasses.replace(base, default_model=MODEL, model_limits={}, extra_headers={}, **changed, **top)
+    return dataclasses.replace(base, default_model=MODEL, families={}, extra_headers={}, **changed, **top)
 
 
 def sync_variant(**submit: Any) -> Settings:
@@ -63,6 +68,8 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
                 "integer_fields": ("n",),
                 "body_format": "json",
                 "task_id_field": "id",
+                "poll_url_field": "",  # this rendering's own (fal, BFL, Replicate) would send the client elsewhere
+                "result_url_field": "",
                 **submit,
             },
             "poll": {
@@ -166,6 +173,7 @@ def test_result_url_fetched_after_success_with_a_key_scheme(fakes: Any) -> None:
     """fal: status_url says COMPLETED, then response_url holds {images: [{url}]}; `Authorization: Key <key>`."""
     settings = dataclasses.replace(
         async_variant(result_field="images[*].url", poll_url_field="status_url", result_url_field="response_url"),
+        auth_header="Authorization",
         auth_scheme="Key",
     )
     fake = fakes(settings)
@@ -193,26 +201,150 @@ def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> 
     assert len(set(fake.jobs[0].images)) == 3
 
 
-# ── per-model size limits ──────────────────────────────────────────────────────
-def test_a_size_the_model_does_not_list_is_refused_before_any_request(fakes: Any) -> None:
-    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(sizes=("1024x1024", "1536x1024"))})
-    fake = fakes(settings)
-    with pytest.raises(PluginError) as caught:
-        run(fake, size="2048x2048")
-    assert "allowed sizes: 1024x1024, 1536x1024" in caught.value.english
-    assert "可用尺寸：1024x1024, 1536x1024" in caught.value.chinese
-    assert fake.requests == []
-    assert run(fake, size="1536*1024").files  # any separator; the listed size passes
+# ── model families: what each model takes ─────────────────────────────────────
+def family_variant(**families: ModelFamily) -> Settings:
+    """The sync variant whose models are grouped: the fake answers any of them."""
+    return dataclasses.replace(sync_variant(), families=families)
 
 
-def test_a_side_above_max_side_is_refused_and_other_models_are_not_checked(fakes: Any) -> None:
-    settings = dataclasses.replace(sync_variant(), model_limits={MODEL: ModelLimits(max_side=1440)})
-    fake = fakes(settings)
-    with pytest.raises(PluginError, match="at most 1440 pixels"):
-        run(fake, size="1024x2048")
+KOLORS_LIKE = ModelFamily(
+    match=(MODEL,),
+    body_fields={"model": "model", "prompt": "prompt", "size": "image_size", "n": "batch_size", "guidance": "guidance"},
+    sizes=("1024x1024", "960x1280"),
+    limits={"guidance": NumberLimit(min=1.5, max=20)},
+)
+QWEN_LIKE = ModelFamily(
+    match=("qwen/.*",),
+    body_fields={"model": "model", "prompt": "prompt", "size": "image_size", "guidance": "cfg"},
+    sizes=("1328x1328",),
+    size_range=SizeRange(min_side=256, max_side=1664, multiple=16),
+)
+WIDTH_HEIGHT = ModelFamily(
+    match=("flux-.*",),
+    body_fields={"model": "model", "prompt": "prompt", "size": ["input.width", "input.height"]},
+    size_range=SizeRange(min_side=256, max_side=1440, multiple=32),
+)
+
+
+def test_each_family_sends_its_own_field_names(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    run(fake, size="960*1280", n=2.0, guidance=5.0)
+    run(fake, model="qwen/qwen-image", size="1328x1328", guidance=4.0)
+    kolors, qwen = (request.body for request in fake.requests_of("submit"))
+    separator = fake.settings.submit.size_separator  # this rendering's: 1024x1024 or 1024*1024
+    assert kolors == {
+        "model": MODEL, "prompt": PROMPT, "image_size": f"960{separator}1280", "batch_size": 2, "guidance": 5.0
+    }  # fmt: skip
+    assert qwen == {"model": "qwen/qwen-image", "prompt": PROMPT, "image_size": f"1328{separator}1328", "cfg": 4.0}
+
+
+def test_a_parameter_the_model_does_not_take_is_refused_naming_what_it_takes(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, model="qwen/qwen-image", n=2.0)
+    assert "Input 'n': qwen/qwen-image does not take it; it takes: size, guidance." in caught.value.english
+    assert "参数 'n'：qwen/qwen-image 不支持该参数；它支持：size、guidance。" in caught.value.chinese
     assert fake.requests == []
-    assert run(fake, size="1440x1024").files
-    assert run(fake, model="another-model", size="4096x4096").files
+
+
+def test_a_size_the_model_does_not_take_is_refused_before_any_request(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, size="1328x1328")
+    assert f"Input 'size' is \"1328x1328\"; allowed for {MODEL}: one of 1024x1024, 960x1280." in caught.value.english
+    assert f"参数 'size'为 \"1328x1328\"；{MODEL} 允许：1024x1024, 960x1280 之一。" in caught.value.chinese
+    for size in ("1680x1024", "1000x1000", "128x1024"):  # past the side, not a multiple of 16, under the side
+        with pytest.raises(InvalidInputError, match="WxH with sides 256-1664, multiples of 16"):
+            run(fake, model="qwen/qwen-image", size=size)
+    assert fake.requests == []
+    assert run(fake, model="qwen/qwen-image", size="1024x576").files  # in the range, off the menu
+
+
+def test_a_family_limit_is_refused_with_the_model_named(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE))
+    with pytest.raises(InvalidInputError, match=f"Input 'guidance' is 1; allowed for {MODEL}: 1.5 to 20."):
+        run(fake, guidance=1.0)
+    assert fake.requests == []
+
+
+def test_width_and_height_fields_get_two_integers(fakes: Any) -> None:
+    fake = fakes(family_variant(flux=WIDTH_HEIGHT))
+    run(fake, model="flux-dev", size="1440 x 832")
+    (submit,) = fake.requests_of("submit")
+    assert submit.body == {"model": "flux-dev", "prompt": PROMPT, "input": {"width": 1440, "height": 832}}
+
+
+def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, model="retired-model")
+    assert "no model family in settings.yaml covers it" in caught.value.english
+    assert "没有覆盖它的模型系列" in caught.value.chinese
+    assert fake.requests == []
+
+
+def test_the_form_default_a_model_does_not_take_is_fitted_to_it_and_a_chosen_value_is_not() -> None:
+    settings = family_variant(kolors=KOLORS_LIKE, qwen=dataclasses.replace(QWEN_LIKE, size_range=None))
+    size = Parameter("size", "select", default="1024x1024", options=("1024x1024", "1328x1328"), label="Size")
+    count = Parameter("n", "number", default=1, min=1, max=4, precision=0, label="Images", label_zh="数量")
+    qwen = {"model": "qwen/qwen-image", "prompt": PROMPT}
+    # What the form pre-selects for the default model reaches another model fitted to it, not as an error: its own
+    # first size (some APIs require one), and no count it does not take.
+    assert check_tool_inputs([size, count], {**qwen, "size": "1024x1024", "n": 1.0}, settings) == {
+        **qwen,
+        "size": "1328x1328",
+    }
+    with pytest.raises(InvalidInputError, match="Input 'n' \\(Images\\): qwen/qwen-image does not take it"):
+        check_tool_inputs([size, count], {**qwen, "n": 2.0}, settings)
+    kolors = {"model": MODEL, "prompt": PROMPT, "size": "1024x1024", "n": 1}
+    assert check_tool_inputs([size, count], {**kolors, "n": 1.0}, settings) == kolors
+
+
+def test_a_wait_style_submit_reads_for_its_familys_timeout_within_max_wait() -> None:
+    """Replicate holds a `Prefer: wait` create up to 60 s: the submit reads longer than that, never past max_wait."""
+    slow = dataclasses.replace(KOLORS_LIKE, request_timeout=75.0)
+    settings = dataclasses.replace(
+        async_variant(), families={"kolors": slow}, request_timeout=30.0, max_wait=240.0, api_key_prefix=""
+    )
+    session = RecordingSession()
+    JobClient(settings, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job(
+        {"prompt": PROMPT}
+    )
+    assert session.timeouts == [(10.0, 75.0)]
+    short = dataclasses.replace(settings, max_wait=40.0, request_timeout=30.0)
+    JobClient(short, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job({"prompt": PROMPT})
+    assert session.timeouts == [(10.0, 75.0), (10.0, 40.0)]
+
+
+class RecordingSession:
+    """A requests.Session stand-in answering every submit with a running task, recording each read timeout."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[tuple[float, float]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        self.timeouts.append(kwargs["timeout"])
+        response = requests.Response()
+        response.status_code = 200
+        response.raw = BodyOnce(json.dumps({"id": "task-1", "status": "RUNNING"}).encode())
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+
+class BodyOnce:
+    """The raw body of a recorded answer: what the client reads a chunk at a time (urllib3's read1)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.stream = io.BytesIO(data)
+
+    def read1(self, amount: int = -1, decode_content: bool = True) -> bytes:
+        return self.stream.read1(amount)
+
+    def close(self) -> None:
+        pass
+
+    def release_conn(self) -> None:
+        pass
 
 
 # ── auth header variants and constant headers ──────────────────────────────────
@@ -318,7 +450,9 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     text = (
         "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
         "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
-        "model_limits: {m: {sizes: [1024x1024]}, n: {max_side: 1440}}\n"
+        "families: {a: {match: [m], sizes: [1024x1024], body_fields: {model: model, prompt: prompt}},\n"
+        "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70,\n"
+        "    body_fields: {model: model, prompt: prompt}}}\n"
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
         "  body_fields: {model: model, prompt: prompt}}\n"
         "poll: {success: [Ready], failure: [Error]}\n"
@@ -326,10 +460,17 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     )
     (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
     settings = load_settings(tmp_path / "settings.yaml")
-    assert settings.model_limits == {"m": ModelLimits(sizes=("1024x1024",)), "n": ModelLimits(max_side=1440)}
+    assert settings.families["a"].sizes == ("1024x1024",)
+    assert settings.families["b"] == ModelFamily(
+        match=("n.*",),
+        body_fields={"model": "model", "prompt": "prompt"},
+        size_range=SizeRange(max_side=1440),
+        limits={"steps": NumberLimit(max=4)},
+        request_timeout=70,
+    )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
-    with pytest.raises(ValueError, match="model_limits.n: unknown key"):
+    with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
         load_settings(tmp_path / "settings.yaml")
     (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
     with pytest.raises(ValueError, match="body_format"):

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 from fake_provider import FakeProvider, Reply, Scenario
-from support import JOB_TOOLS, PLUGIN_ROOT, JobKind, StartFake, closed_port_url, has_tool, parameters_of
+from support import JOB_TOOLS, PLUGIN_ROOT, JobKind, StartFake, closed_port_url, has_tool, menu_admits, parameters_of
 
 from job_client import JobClient
 from job_client.errors import ModelUnavailableError, PluginError, ProviderHttpError
@@ -77,8 +77,8 @@ def test_the_menu_is_the_live_list_labelled_with_the_curated_names(job: JobKind,
     assert ids[: len(known)] == list(known)
     assert [choice.label for choice in menu.choices[: len(known)]] == list(known.values())
     assert "text-embedding-v3" not in ids
-    if job.settings.models.match:
-        # Id patterns: a model the provider added after the preset was written appears, labelled by its id.
+    if menu_admits(job.settings, new):
+        # Families: a model the provider added after the preset was written appears, labelled by its id.
         assert ids[len(known) :] == [new]
     else:
         # The curated list is the allow-list: the provider's other models stay out.
@@ -89,7 +89,7 @@ def test_a_retired_curated_model_leaves_the_menu(job: JobKind, start_fake: Start
     needs_listing(job)
     retired, *others = job.settings.models.known
     if not others:
-        others = [retired + NEW_SUFFIX] if job.settings.models.match else []
+        others = [retired + NEW_SUFFIX] if menu_admits(job.settings, retired + NEW_SUFFIX) else []
     fake = start_fake(Scenario(models=[*others, "text-embedding-v3"]), settings=job.quick)
     menu = lister(job, fake, ListingCache()).menu()
     if not others:
@@ -139,6 +139,18 @@ def test_the_live_list_is_cached_per_credential_for_cache_seconds(job: JobKind, 
     clock.now += job.settings.models.cache_seconds + 1
     lister(job, fake, cache).menu()
     assert listing_requests() == 3
+
+
+def test_the_cache_keeps_only_entries_still_valid() -> None:
+    # One plugin process serves every workspace: expired lists of credentials no longer used must not pile up.
+    clock = VirtualClock()
+    cache = ListingCache(clock)
+    cache.put("first-credential", ("model-a",), 300.0)
+    cache.put("second-credential", ("model-b",), 600.0)
+    clock.now += 301
+    cache.put("third-credential", ("model-c",), 300.0)
+    assert sorted(cache._entries) == ["second-credential", "third-credential"]
+    assert cache.get("first-credential") is None and cache.get("second-credential") == ("model-b",)
 
 
 def test_a_retired_model_fails_at_submit_with_one_clear_message(job: JobKind, start_fake: StartFake) -> None:
@@ -224,7 +236,7 @@ def test_models_script_names_new_retired_and_unchanged_models(job: JobKind, star
     assert f"{job.tool}: {job.settings.provider_label} {job.settings.models.path}" in lines[0]
     assert any(line.split()[:2] == ["retired", first] for line in lines)
     assert all(any(line.split()[:2] == ["unchanged", model] for line in lines) for model in rest)
-    assert any(line.split()[:2] == ["new", new] for line in lines) == bool(job.settings.models.match)
+    assert any(line.split()[:2] == ["new", new] for line in lines) == menu_admits(job.settings, new)
     assert fake.api_key not in result.stdout + result.stderr
 
 
@@ -237,12 +249,13 @@ def test_models_script_offline_and_without_a_key(job: JobKind) -> None:
     rows = [line.split()[0] for line in offline.stdout.splitlines() if line.startswith("  ")]
     assert rows and set(rows) == {"unchanged"}
     keyless = run_models_script(env={"BASE_URL": closed_port_url()})
-    assert keyless.returncode == 1 and "No API key is set." in keyless.stdout
+    assert keyless.returncode == 1 and "put API_KEY=" in keyless.stderr and ".env" in keyless.stderr
 
 
 def test_a_bad_pattern_in_settings_falls_back_instead_of_breaking_the_form(job: JobKind, start_fake: StartFake) -> None:
     needs_listing(job)
-    settings = dataclasses.replace(job.quick, models=dataclasses.replace(job.settings.models, match=("(unclosed",)))
+    # models.exclude is a hand-edited pattern list (families' patterns are checked when settings.yaml is read)
+    settings = dataclasses.replace(job.quick, models=dataclasses.replace(job.settings.models, exclude=("(unclosed",)))
     fake = start_fake(settings=settings)
     menu = lister(job, fake, ListingCache(), settings).menu()
     assert menu.source == "curated" and menu.problem.startswith("bad pattern in settings.yaml models")

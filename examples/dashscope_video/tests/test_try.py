@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 from fake_provider import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, FakeProvider, Scenario, sample_jpeg, sample_mp4
 from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for
 
@@ -129,3 +130,49 @@ def test_provider_error_exits_non_zero_with_the_plugins_message(tmp_path: Path) 
     assert "API key is invalid" in result.stderr and "HTTP 401" in result.stderr
     assert wrong_key not in result.stdout + result.stderr
     assert not out.exists() or not list(out.iterdir())
+
+
+def image_arguments(tmp_path: Path) -> list[str]:
+    if TOOL != "image_edit":
+        return []
+    image = tmp_path / "input.jpg"
+    image.write_bytes(INPUT_JPEG)
+    return ["--image", str(image)]
+
+
+def test_without_a_key_it_says_to_put_one_in_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("API_KEY", "")  # the environment wins over a developer's .env: no request can leave
+    status = try_module().main(["a cat", "--tool", TOOL, "--out", str(tmp_path / "out"), *image_arguments(tmp_path)])
+    error = capsys.readouterr().err
+    assert status == 1
+    assert "API_KEY=" in error and ".env" in error and "credentials are not read" in error
+
+
+def test_a_refused_parameter_fails_without_the_placeholder_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = yaml.safe_load((PLUGIN_ROOT / "tools" / f"{TOOL}.yaml").read_text(encoding="utf-8"))["parameters"]
+    choices = [item for item in declared if item["type"] == "select" and item.get("options")]
+    if not choices:
+        pytest.skip(f"{TOOL} has no select parameter to give a value outside its options")
+    out = tmp_path / "out"
+    pair = f"{choices[0]['name']}=not-an-option"
+    status = try_module().main(
+        ["a cat", "--tool", TOOL, "--fake", "--param", pair, "--out", str(out), *image_arguments(tmp_path)]
+    )
+    printed = capsys.readouterr()
+    assert status == 1
+    assert "not-an-option" in printed.err and "note:" not in printed.out
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_number_parameter_that_is_not_a_number_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    declared = yaml.safe_load((PLUGIN_ROOT / "tools" / f"{TOOL}.yaml").read_text(encoding="utf-8"))["parameters"]
+    numbers = [item["name"] for item in declared if item["type"] == "number"]
+    if not numbers:
+        pytest.skip(f"{TOOL} has no number parameter")
+    with pytest.raises(SystemExit) as exited:
+        try_module().parse_parameters(TOOL, "a cat", [f"{numbers[0]}=abc"])
+    assert str(exited.value) == f"--param '{numbers[0]}=abc': {numbers[0]} is a number"

@@ -22,10 +22,10 @@ class Text2VideoTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         # imported on first use: the daemon waits for start-up, and only invocations need job_client
         from job_client import JobClient, load_settings
-        from job_client.parameters import check_inputs, tool_declarations
+        from job_client.parameters import check_tool_inputs, tool_declarations
 
-        parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         settings = load_settings(tool="text2video")
+        parameters = check_tool_inputs(tool_declarations(TOOL_YAML), tool_parameters, settings)
         client = JobClient.from_credentials(self.runtime.credentials, settings)
         with model_check(self.runtime.credentials, settings, parameters):
             result = client.generate(parameters)

@@ -34,9 +34,16 @@ from typing import Any
 
 import yaml
 
-from job_client.errors import PluginError
+from job_client.errors import InvalidInputError
+from job_client.families import (
+    BY_FAMILY,
+    as_offered,
+    problems_for_model,
+    uncovered_model,
+    without_untaken_defaults,
+)
 from job_client.inputs import INPUT_TYPES, MAX_FETCH_BYTES
-from job_client.settings import ImageInputSettings
+from job_client.settings import ImageInputSettings, Settings
 
 # WIDTHxHEIGHT with any of the separators people and APIs use; build_body writes the provider's own.
 SIZE = re.compile(r"^\s*(\d+)\s*[xX*×]\s*(\d+)\s*$")
@@ -45,10 +52,6 @@ MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 FORMAT_NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 SHOWN_CHARACTERS = 40  # a long value is cut in messages: the user knows it, and errors stay one line
 SHOWN_OPTIONS = 12
-
-
-class InvalidInputError(PluginError):
-    """A tool input is outside what its tool YAML declares; raised before any request."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Parameter:
     options: tuple[str, ...] | None = None  # None: not a select, or a select whose options come at run time
     label: str = ""
     label_zh: str = ""
+    default: Any = None  # what the form pre-selects
 
     @property
     def integer(self) -> bool:
@@ -83,6 +87,7 @@ class Parameter:
             options=tuple(str(option["value"]) for option in options) if options else None,
             label=str(label.get("en_US", "")),
             label_zh=str(label.get("zh_Hans") or label.get("en_US", "")),
+            default=data.get("default"),
         )
 
 
@@ -118,9 +123,22 @@ def check_inputs(
     """The values with each declared one checked and typed (integers as int, select values as their option).
 
     Raises InvalidInputError listing every refused value. Undeclared keys pass through unchanged.
-    ``runtime_options`` is the hook for options known only at run time, e.g. the sizes the chosen model accepts
-    (per-model sizes in settings): they replace a select's declared options for that call.
+    ``runtime_options`` is the hook for options known only at run time: they replace a select's declared
+    options for that call.
     """
+    checked, problems = _checked(declarations, values, files, runtime_options)
+    if problems:
+        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
+    return checked
+
+
+def _checked(
+    declarations: Iterable[Parameter],
+    values: Mapping[str, Any],
+    files: FileLimits | None = None,
+    runtime_options: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The checked values (a refused one left out) and an (English, Chinese) line per refused value."""
     checked = dict(values)
     problems: list[tuple[str, str]] = []
     for parameter in declarations:
@@ -134,10 +152,40 @@ def check_inputs(
         try:
             checked[parameter.name] = _check(parameter, value, files or FileLimits())
         except _Refused as refused:
+            checked.pop(parameter.name, None)
             problems.append(_describe(parameter, refused.english, refused.chinese))
+    return checked, problems
+
+
+def check_tool_inputs(
+    declarations: Iterable[Parameter], values: Mapping[str, Any], settings: Settings, files: FileLimits | None = None
+) -> dict[str, Any]:
+    """What each tool's glue calls: ``check_inputs``, then what the chosen model's family takes (job_client.families).
+
+    The tool YAML offers every family's sizes and durations; the family decides which the chosen model takes (a
+    size range has no finite menu), so those two are checked against the family only, with the model named.
+    Every refused value is named in one error.
+    """
+    declared = tuple(declarations)
+    if not settings.families:
+        return check_inputs(declared, values, files)
+    model = str(values.get("model") or "").strip() or settings.default_model
+    found = settings.family_for(model)
+    if found is None:  # every input is still checked, so one error names all that is wrong
+        checked, problems = _checked(declared, values, files)
+        if not any(english.startswith("Input 'model'") for english, _ in problems):
+            problems.append(uncovered_model(settings, model))
+        raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
+    family = found[1]
+    defaults = {parameter.name: parameter.default for parameter in declared if parameter.default is not None}
+    fitted = without_untaken_defaults(family, values, defaults)
+    # The family checks its own sizes and durations (problems_for_model), with the model named.
+    checked, problems = _checked([p for p in declared if p.name not in BY_FAMILY], fitted, files)
+    labels = {parameter.name: (parameter.label, parameter.label_zh) for parameter in declared}
+    problems += problems_for_model(model, family, checked, labels)
     if problems:
         raise InvalidInputError(" ".join(en for en, _ in problems), "".join(zh for _, zh in problems))
-    return checked
+    return {name: as_offered(family, name, value) if name in BY_FAMILY else value for name, value in checked.items()}
 
 
 # ── one value ──────────────────────────────────────────────────────────────────
@@ -175,9 +223,9 @@ def _number(parameter: Parameter, value: Any) -> int | float:
     refused = refused or (parameter.max is not None and number > parameter.max)
     if refused or number is None:
         kind_en, kind_zh = ("an integer", "整数") if parameter.integer else ("a number", "数字")
+        range_en, range_zh = _range(parameter)
         raise _Refused(
-            f"is {_show(value)}; allowed: {kind_en}{_range_en(parameter)}.",
-            f"为 {_show(value)}；允许：{_range_zh(parameter)}{kind_zh}。",
+            f"is {_show(value)}; allowed: {kind_en}{range_en}.", f"为 {_show(value)}；允许：{range_zh}{kind_zh}。"
         )
     return int(number) if parameter.integer else number
 
@@ -282,22 +330,20 @@ def _describe(parameter: Parameter, english: str, chinese: str) -> tuple[str, st
     return f"Input '{parameter.name}'{label_en} {english}", f"参数 '{parameter.name}'{label_zh}{chinese}"
 
 
-def _range_en(parameter: Parameter) -> str:
-    low, high = parameter.min, parameter.max
-    if low is not None and high is not None:
-        return f" from {_format_number(low)} to {_format_number(high)}"
-    if low is not None:
-        return f" of at least {_format_number(low)}"
-    return f" of at most {_format_number(high)}" if high is not None else ""
+# A number's allowed range in words (English, Chinese), by which bounds it has: (min set, max set).
+RANGE_WORDS = {
+    (True, True): (" from {low} to {high}", "{low} 到 {high} 之间的"),
+    (True, False): (" of at least {low}", "不小于 {low} 的"),
+    (False, True): (" of at most {high}", "不大于 {high} 的"),
+    (False, False): ("", ""),
+}
 
 
-def _range_zh(parameter: Parameter) -> str:
+def _range(parameter: Parameter) -> tuple[str, str]:
     low, high = parameter.min, parameter.max
-    if low is not None and high is not None:
-        return f"{_format_number(low)} 到 {_format_number(high)} 之间的"
-    if low is not None:
-        return f"不小于 {_format_number(low)} 的"
-    return f"不大于 {_format_number(high)} 的" if high is not None else ""
+    english, chinese = RANGE_WORDS[(low is not None, high is not None)]
+    bounds = {"low": "" if low is None else _format_number(low), "high": "" if high is None else _format_number(high)}
+    return english.format(**bounds), chinese.format(**bounds)
 
 
 def _format_number(number: float) -> str:

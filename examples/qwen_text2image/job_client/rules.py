@@ -1,6 +1,8 @@
-"""The rules a settings.yaml must meet, in the words of the template's answer validators (includes/rules.jinja).
+"""The rules across keys a settings.yaml must meet, in the words of the answer validators (includes/rules.jinja).
 
-load_settings applies them, so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
+Each key's own type, values and range are the schema's (job_client/schema.py); these are the rules that relate
+keys (a status in two lists, {task_id} in poll.path, the fields every family needs). load_settings applies both,
+so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
 """
 
 from __future__ import annotations
@@ -8,14 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from job_client.schema import schema
+
 if TYPE_CHECKING:
     from job_client.settings import Settings
 
-DOTTED_PATH = re.compile(r"^[A-Za-z0-9_-]+(\[[*0-9]+\])?([.][A-Za-z0-9_-]+(\[[*0-9]+\])?)*$")
-BASE_URL = re.compile(r"^https?://[^/ ?#]+(/[^ ?#]*)?$")
-RESULT_KINDS = ("url", "base64", "binary")
-BODY_FORMATS = ("json", "multipart")
-TRANSPORTS = ("data_uri", "url")
+# The schema's dotted-path rule, applied here to body_fields targets (a size may map to two of them).
+DOTTED_PATH = re.compile(schema()["dotted"]["pattern"])
 # The inputs a tool cannot work without, besides the prompt and the model.
 REQUIRED_INPUTS = {"image_edit": ("image",)}
 
@@ -26,24 +27,19 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     statuses = (poll.success, poll.failure, poll.pending)
     paths = [submit.task_id_field, poll.status_field, *settings.error_fields]
     paths += [path for path in (result.field, submit.poll_url_field, submit.result_url_field) if path]
-    paths += submit.body_fields.values()
+    field_sets = [submit.body_fields, *(family.body_fields for family in settings.families.values())]
+    paths += [path for fields in field_sets for target in fields.values() for path in _targets(target)]
     # A model named in the path (Replicate, fal, BFL) need not be in the body too.
     named_in_path = "{model}" in str(submit.path)
     needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
     checks: list[tuple[bool, str]] = [
-        (settings.mode not in ("sync", "async"), "mode must be 'sync' or 'async'"),
         (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
-        (not BASE_URL.match(str(settings.base_url)), "base_url: use http(s)://host/path"),
-        (not str(settings.validate_path).startswith("/"), "validate_path must start with /"),
-        (not str(submit.path).startswith("/"), "submit.path must start with /"),
         (
             settings.mode == "async" and not submit.poll_url_field and "{task_id}" not in str(poll.path),
             "poll.path needs {task_id}",
         ),
         (settings.mode == "async" and not (poll.success and poll.failure), "poll.success/failure empty"),
         (settings.mode == "async" and _overlap(*statuses), "a status is in two lists"),
-        (result.kind not in RESULT_KINDS, "result.kind: url/base64/binary"),
-        (submit.body_format not in BODY_FORMATS, "body_format: json or multipart"),
     ]
     for broken, message in checks:
         if broken:
@@ -51,13 +47,21 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     bad_paths = [path for path in paths if not DOTTED_PATH.match(str(path))]
     if bad_paths:
         return f'"{bad_paths[0]}" is not a dotted path'
-    headers = [*submit.headers.values(), *poll.headers.values()]
-    if any(not isinstance(value, str) for value in headers):
-        return "quote header values"
-    if any(name not in submit.body_fields for name in needed):
+    if any(name not in fields for fields in field_sets for name in needed):
         return f"fields need: {', '.join(needed)}"
-    if settings.image_input.transport not in TRANSPORTS:
-        return "image_input.transport must be data_uri or url"
+    if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
+        return "size: one path, or [width path, height path]"
+    uncovered = [model for model in settings.models.known if settings.families and not settings.family_for(model)]
+    if uncovered:
+        return f"{tool}: no family matches {uncovered[0]}"
+    families = settings.families.values()
+    limits = [limit for family in families for limit in family.limits.values()]
+    if any(limit.min is not None and limit.max is not None and limit.min > limit.max for limit in limits):
+        return "limits: min above max"
+    ranges = [family.size_range for family in families if family.size_range is not None]
+    if any(bounds.max_side and bounds.min_side > bounds.max_side for bounds in ranges):
+        return "size_range: min_side above max_side"
+
     return _limit_problem(settings)
 
 
@@ -73,6 +77,11 @@ def _limit_problem(settings: Settings) -> str | None:
         if not low <= value <= high:
             return f"{name} must be {low:g}-{high:g}{unit}"
     return None
+
+
+def _targets(target: object) -> list[object]:
+    """A body field's dotted paths: one, or [width, height] for a size sent as two numbers."""
+    return list(target) if isinstance(target, list) else [target]
 
 
 def _overlap(success: tuple[str, ...], failure: tuple[str, ...], pending: tuple[str, ...]) -> bool:

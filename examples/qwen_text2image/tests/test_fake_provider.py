@@ -149,14 +149,21 @@ def test_a_video_result_is_a_single_url_at_the_result_field(start_fake: StartFak
     assert fake.media == "video"
     auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
     submitted = requests.post(
-        fake.base_url + SETTINGS.submit.path,
+        fake.base_url + SETTINGS.submit.path.replace("{model}", SETTINGS.default_model),
         json={"prompt": "x"},
         headers={**auth, **SETTINGS.submit.headers},
         timeout=5,
     )
     task_id = find_first(submitted.json(), [SETTINGS.submit.task_id_field])
-    poll_path = SETTINGS.poll.path.replace("{task_id}", task_id)
-    status = requests.get(fake.base_url + poll_path, headers={**auth, **SETTINGS.poll.headers}, timeout=5).json()
+    # The status URL: the submit answer's own (submit.poll_url_field), else poll.path with the task id.
+    poll_url = (
+        find_first(submitted.json(), [SETTINGS.submit.poll_url_field]) if SETTINGS.submit.poll_url_field else None
+    )
+    poll_url = poll_url or fake.base_url + SETTINGS.poll.path.replace("{task_id}", task_id)
+    status = requests.get(poll_url, headers={**auth, **SETTINGS.poll.headers}, timeout=5).json()
+    if SETTINGS.submit.result_url_field:  # fal: the status only says done, the results wait at a second URL
+        result_url = find_first(submitted.json(), [SETTINGS.submit.result_url_field])
+        status = requests.get(result_url, headers=auth, timeout=5).json()
     (url,) = find_all(status, "output.video_url")
     assert isinstance(url, str) and url.endswith(".mp4")  # a string, as video APIs answer, not a list
     assert requests.get(url, timeout=5).content == fake.jobs[0].images[0]

@@ -39,6 +39,8 @@ from support import (
     tool_parameters,
 )
 
+from job_client.families import SIZE as PIXEL_SIZE
+from job_client.families import takes_value
 from job_client.inputs import INPUT_TYPES, MAX_FETCH_BYTES
 from job_client.parameters import FileLimits, InvalidInputError, Parameter, check_inputs, tool_declarations
 from job_client.paths import find_all
@@ -156,19 +158,51 @@ for _case in ALL_CASES:
 REFUSED_PARAMS = [pytest.param(cases, id=f"{tool}-{name}") for (tool, name), cases in REFUSED_BY_PARAMETER.items()]
 
 
+def family_taking(tool: str, case: Case) -> str:
+    """The family (settings ``families``) whose models take this accepted value, the default model's first; "" when
+    the settings group no models. A value no family takes fails here: the form would offer what no model takes."""
+    settings = settings_for(tool)
+    if not settings.families:
+        return ""
+    default = settings.family_for(settings.default_model)
+    ordered = sorted(settings.families, key=lambda name: not default or name != default[0])
+    if case.name == "model":
+        found = settings.family_for(str(case.value))
+        assert found is not None, f"{case.id}: the model menu offers a model no family covers"
+        return found[0]
+    taken_somewhere = any(case.name in family.body_fields for family in settings.families.values())
+    for name in ordered:
+        family = settings.families[name]
+        if not taken_somewhere or (case.name in family.body_fields and takes_value(family, case.name, case.value)):
+            return name
+    raise AssertionError(f"{case.id}: the tool YAML accepts {case.value!r}, but no model family takes it")
+
+
+def model_of(tool: str, family: str) -> dict[str, str]:
+    """A curated model of the family (the menu's own), as a parameter; {} for the default model's family."""
+    settings = settings_for(tool)
+    if not family or settings.family_for(settings.default_model) == (family, settings.families[family]):
+        return {}
+    return {"model": next(model for model in settings.models.known if settings.families[family].matches(model))}
+
+
 def accepted_runs(tool: str) -> list[list[Case]]:
-    """The tool's accepted values packed into as few jobs as possible: one value per parameter in each job, so
-    every min, every max and every option still reaches the fake (all minimums in the first job, maximums in the
-    second, further options after); a job per value would double this module's time."""
-    runs: list[list[Case]] = []
+    """The tool's accepted values packed into as few jobs as possible: one value per parameter in each job, each
+    job for one model family, so every min, every max and every option still reaches the fake with a model that
+    takes it (all minimums in the first job, maximums in the second, further options after); a job per value would
+    double this module's time."""
+    runs: list[tuple[str, list[Case]]] = []
     for case in cases_of(tool):
         if case.sent is REFUSED:
             continue
-        run = next((run for run in runs if all(other.name != case.name for other in run)), None)
+        family = family_taking(tool, case)
+        run = next(
+            (run for name, run in runs if name == family and all(other.name != case.name for other in run)), None
+        )
         if run is None:
-            runs.append(run := [])
+            runs.append((family, run := []))
         run.append(case)
-    return runs
+    return [run for _, run in runs]
 
 
 # video_query only reads a task: its accepted values are covered by the video tests.
@@ -220,6 +254,12 @@ def allowed(case: Case) -> list[str]:
     parameter = {item["name"]: item for item in TOOL_YAMLS[case.tool]["parameters"]}[case.name]
     if parameter["type"] == "number":
         return [shown(float(parameter[key])) for key in ("min", "max") if parameter.get(key) is not None]
+    settings = settings_for(case.tool)
+    family = settings.family_for(settings.default_model)
+    if family and case.name == "size":  # the default model's family decides, and says what it takes
+        return [family[1].sizes[0]] if family[1].sizes else ["WxH"]
+    if family and case.name == "duration":
+        return [f"{family[1].durations[0]} s"] if family[1].durations else []
     if parameter["type"] == "select" and parameter.get("options"):
         return [str(parameter["options"][0]["value"])]
     if case.why == "one-character-too-long":
@@ -254,26 +294,6 @@ def check_refused(fake: FakeProvider, case: Case) -> None:
     assert fake.credentials["api_key"] not in str(error)
 
 
-def with_a_model_for_the_size(settings: Any, parameters: dict[str, Any]) -> dict[str, Any]:
-    """The parameters with a model that takes their size, where settings.yaml limits sizes per model."""
-    size = parameters.get("size")
-    if size is None or "model" in parameters or not settings.model_limits:
-        return parameters
-    width, height = (int(side) for side in re.split(r"\D+", str(size).strip())[:2])
-
-    def takes(limits: Any) -> bool:
-        if limits is None:
-            return True
-        if limits.sizes and f"{width}x{height}" not in limits.sizes:
-            return False
-        return not limits.max_side or max(width, height) <= limits.max_side
-
-    if takes(settings.model_limits.get(settings.default_model)):
-        return parameters
-    model = next(name for name, limits in settings.model_limits.items() if takes(limits))
-    return {**parameters, "model": model}
-
-
 @pytest.mark.parametrize("run", ACCEPTED_RUNS)
 def test_boundary_and_option_values_are_accepted_and_sent(
     fakes: Callable[[str], FakeProvider], run: list[Case]
@@ -281,16 +301,24 @@ def test_boundary_and_option_values_are_accepted_and_sent(
     tool = run[0].tool
     fake = fakes(tool)
     before = len(fake.requests_of("submit"))
-    invoke(fake, tool, with_a_model_for_the_size(fake.settings, {case.name: case.value for case in run}))
+    values = {case.name: case.value for case in run}
+    invoke(fake, tool, {**model_of(tool, family_taking(tool, run[0])), **values})
     (submit,) = fake.requests_of("submit")[before:]
+    model = str(values.get("model") or model_of(tool, family_taking(tool, run[0])).get("model") or "")
+    found = fake.settings.family_for(model or fake.settings.default_model)
+    fields = found[1].body_fields if found else fake.settings.submit.body_fields
     for case in run:
-        field = fake.settings.submit.body_fields.get(case.name)
+        field = fields.get(case.name)
         if field is None or case.sent == "image":
             continue  # a parameter the API does not take (the check still ran), or the image (test_image_edit.py)
+        if isinstance(field, list):  # a size sent as width and height
+            sent = "x".join(str(value) for path in field for value in find_all(json_view(submit.body), path))
+            assert sent == case.sent, case.id
+            continue
         (sent,) = find_all(json_view(submit.body), field)
         if isinstance(case.sent, int) and not isinstance(case.sent, bool):
             assert sent == case.sent and type(sent) is int, case.id  # 4.0 from Dify goes out as 4
-        elif case.name == "size":
+        elif case.name == "size" and PIXEL_SIZE.match(str(case.sent)):
             assert re.sub(r"\D+", "x", str(sent)) == case.sent, case.id  # written with the API's separator
         else:
             assert str(sent) == str(case.sent), case.id

@@ -15,6 +15,7 @@ Tools this rendering lacks, and cases that need a task (async) or result URLs, s
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from support import (
     StartFake,
     VirtualClock,
     closed_port_url,
+    documented_gap,
     json_view,
     parameters_of,
     scheduled_polls,
@@ -111,17 +113,21 @@ def test_success_returns_the_served_bytes_as_a_named_file(start_fake: StartFake,
 def test_requests_follow_the_settings_and_the_key_goes_only_to_the_api(start_fake: StartFake, job: JobKind) -> None:
     fake = start_fake()
     settings = job.settings
-    # A size the default model takes (settings.yaml may limit sizes per model).
-    limits = settings.model_limits.get(settings.default_model)
-    width, height = limits.sizes[0].split("x") if limits and limits.sizes else ("1024", "1024")
-    run_job(fake, job, size=f"{width}x{height}")
-    fields = settings.submit.body_fields
+    # The default model's family decides the fields and the sizes (settings.yaml's families).
+    found = settings.family_for(settings.default_model)
+    fields = found[1].body_fields if found else settings.submit.body_fields
+    size = found[1].sizes[0] if found and found[1].sizes else "1024x1024"
+    run_job(fake, job, **({"size": size} if "size" in fields else {}))
     (submit,) = fake.requests_of("submit")
     assert find_all(json_view(submit.body), fields["prompt"]) == [PROMPT]
     if "model" in fields:
         assert find_all(json_view(submit.body), fields["model"]) == [settings.default_model]
-    if "size" in fields:
-        assert find_all(json_view(submit.body), fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
+    if isinstance(fields.get("size"), list):  # width and height, as integers
+        width, height = (find_all(json_view(submit.body), path) for path in fields["size"])
+        assert f"{width[0]}x{height[0]}" == size
+    elif "size" in fields:
+        written = size.replace("x", settings.submit.size_separator) if re.fullmatch(r"\d+x\d+", size) else size
+        assert find_all(json_view(submit.body), fields["size"]) == [written]
     for path, value in settings.submit.body_extra.items():
         assert find_all(json_view(submit.body), path) == [value]
     for name, value in settings.submit.headers.items():
@@ -154,16 +160,17 @@ def test_integer_fields_are_the_integers_the_tool_yaml_declares(job: JobKind) ->
 
 def test_a_direct_caller_gets_integer_fields_sent_as_integers(job: JobKind) -> None:
     """JobClient used without the tool glue (scripts, the contract tests): 1.0 and "1" still go out as 1."""
-    client = JobClient(job.settings, "unused-key", closed_port_url())
-    integer_fields = job.settings.submit.integer_fields
+    settings = dataclasses.replace(job.settings, families={})  # the model's family checks values: not this case
+    client = JobClient(settings, "unused-key", closed_port_url())
+    integer_fields = settings.submit.integer_fields
     for given in (1.0, "1", " 1 "):
         body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, given)))
         for name in integer_fields:
-            (sent,) = find_all(json_view(body), job.settings.submit.body_fields[name])
+            (sent,) = find_all(json_view(body), settings.submit.body_fields[name])
             assert sent == 1 and type(sent) is int, (name, given)
     body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, 1.5)))
     for name in integer_fields:  # not a whole number: left as it is (the tool glue refuses it before this)
-        assert find_all(json_view(body), job.settings.submit.body_fields[name]) == [1.5]
+        assert find_all(json_view(body), settings.submit.body_fields[name]) == [1.5]
 
 
 def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFake, job: JobKind) -> None:
@@ -295,8 +302,10 @@ def test_missing_task_id_is_a_clear_error(start_fake: StartFake, job: JobKind) -
     job.skip_unless_async()
     fake = start_fake(omit_task_id=True)
     message = str(job_error(fake, job, BadResponseError))
-    assert "returned no task id" in message
-    assert f"'{job.settings.submit.task_id_field}'" in message
+    # Where the answer names its own status URL (fal, BFL, Replicate), that URL is what the client misses.
+    missing = job.settings.submit.poll_url_field or job.settings.submit.task_id_field
+    assert "returned no task id" in message or "gave no URL" in message
+    assert f"'{missing}'" in message
     assert fake.requests_of("poll") == []
 
 
@@ -435,7 +444,7 @@ def test_whole_schedule_of_a_job_that_never_ends_on_a_virtual_clock(
     for index, gap in enumerate(gaps):
         waited += gap
         if index + 1 < len(gaps):
-            assert gaps[index + 1] == pytest.approx(client.next_poll_delay(waited))
+            assert gaps[index + 1] == pytest.approx(documented_gap(settings, waited))
     assert gaps == sorted(gaps) and max(gaps) <= poll.interval  # grows, never beyond the interval
     if 0.1 * sum(gaps[:-1]) >= poll.interval:  # long enough to reach the cap: it stays there
         assert gaps[-1] == pytest.approx(poll.interval)

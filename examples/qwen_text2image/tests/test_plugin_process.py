@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,8 @@ from support import (
     dify_file,
     has_tool,
     json_view,
+    menu_admits,
+    parameters_of,
     requires_tool,
     scheduled_polls,
     settings_for,
@@ -73,6 +75,28 @@ class Session:
     blobs: list[Blob] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)  # daemon log lines seen while the session ran
+
+
+def collect_session(
+    session: Session, session_id: str, next_event: Callable[[], tuple[float, dict[str, Any]]]
+) -> Session:
+    """The events of one session up to its ``end``, as the daemon relays them (any runtime: stdio, serverless)."""
+    chunks: dict[str, list[dict[str, Any]]] = {}
+    while True:
+        arrived, event = next_event()
+        if event.get("event") == "log":
+            session.logs.append(event["data"]["message"])
+        if event.get("event") != "session" or event.get("session_id") != session_id:
+            continue
+        kind, payload = event["data"]["type"], event["data"]["data"]
+        if kind == "end":
+            return session
+        if kind == "error":
+            session.errors.append(payload)
+        elif kind == "stream" and payload.get("type") == "blob_chunk":
+            PluginProcess._add_chunk(session, chunks, payload, arrived)
+        elif kind == "stream":
+            session.messages.append(payload)
 
 
 class PluginProcess:
@@ -125,23 +149,8 @@ class PluginProcess:
         session = Session(sent_at=time.monotonic())
         self.process.stdin.write(line.encode())
         self.process.stdin.flush()
-        chunks: dict[str, list[dict[str, Any]]] = {}
         deadline = session.sent_at + REQUEST_TIMEOUT
-        while True:
-            arrived, event = self.next_event(deadline)
-            if event.get("event") == "log":
-                session.logs.append(event["data"]["message"])
-            if event.get("event") != "session" or event.get("session_id") != session_id:
-                continue
-            kind, payload = event["data"]["type"], event["data"]["data"]
-            if kind == "end":
-                return session
-            if kind == "error":
-                session.errors.append(payload)
-            elif kind == "stream" and payload.get("type") == "blob_chunk":
-                self._add_chunk(session, chunks, payload, arrived)
-            elif kind == "stream":
-                session.messages.append(payload)
+        return collect_session(session, session_id, lambda: self.next_event(deadline))
 
     @staticmethod
     def _add_chunk(
@@ -222,7 +231,9 @@ def test_a_job_arrives_as_the_served_bytes_after_the_scheduled_status_requests(p
         kinds = [request.kind for request in fake.requests]
     assert session.errors == []
     # Polling followed the plugin's own schedule: no status request more, none less; then the one download.
-    assert kinds == ["submit"] + ["poll"] * status_requests + (["file"] if URL_RESULTS else [])
+    # An API with a result URL (fal) is asked once more, for the results, before the download.
+    results = ["result"] if SETTINGS.submit.result_url_field else []
+    assert kinds == ["submit"] + ["poll"] * status_requests + results + (["file"] if URL_RESULTS else [])
     (blob,) = session.blobs
     (job,) = fake.jobs
     assert blob.data == job.images[0]
@@ -338,6 +349,57 @@ def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: Plu
         assert f"'{name}'" in error["message"]
 
 
+def untaken_by_a_model(tool: str) -> list[tuple[str, str, Any]]:
+    """(model, parameter, value): what this model's family does not take, read from settings.yaml's families: a
+    size another family offers off this one's menu (or, with a size range, a size one multiple past its longest
+    side), or a parameter another family has a field for and this one has not."""
+    settings = settings_for(tool)
+    shown = parameters_of(tool)
+    # Not the form's own default: a pre-selected value the model does not take is fitted to it, not refused.
+    default_size = shown.get("size", {}).get("default")
+    cases = []
+    for name, family in settings.families.items():
+        model = next((model for model in settings.models.known if family.matches(model)), None)
+        if model is None or "size" not in shown or "size" not in family.body_fields:
+            continue
+        bounds = family.size_range
+        if bounds is not None and bounds.max_side:
+            past = bounds.max_side + bounds.multiple
+            cases.append((model, "size", f"{past}x{past}"))
+        for other_name, other in settings.families.items():
+            sizes = [size for size in other.sizes if size not in (*family.sizes, default_size)]
+            if other_name != name and sizes and bounds is None:
+                cases.append((model, "size", sizes[0]))
+    for family in settings.families.values():
+        model = next((model for model in settings.models.known if family.matches(model)), None)
+        others = {key for other in settings.families.values() for key in other.body_fields} - family.body_fields.keys()
+        for parameter in sorted(others & shown.keys()):
+            declared = shown[parameter]
+            if model and declared["type"] == "number":
+                value = declared.get("max", declared.get("min", 1))
+                if value != declared.get("default"):
+                    cases.append((model, parameter, float(value)))
+    return cases
+
+
+def test_a_value_the_chosen_model_does_not_take_is_refused_over_the_protocol(plugin: PluginProcess) -> None:
+    """Model families over the daemon protocol: what the chosen model does not take (though another model of the
+    tool may) is refused before any request, and the message names the model."""
+    cases = [(tool, *case) for tool in JOB_TOOLS if has_tool(tool) for case in untaken_by_a_model(tool)]
+    if not cases:
+        pytest.skip("every model family of this rendering takes the same parameters and any size")
+    for tool, model, name, value in cases:
+        with FakeProvider(settings_for(tool)) as fake:
+            parameters = {"model": model, name: value}
+            if tool == "image_edit":
+                parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
+            session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
+        (error,) = session.errors
+        assert error["error_type"] == "InvalidInputError", (tool, model, name, value)
+        assert f"'{name}'" in error["message"] and model in error["message"], error["message"]
+        assert fake.requests == [], (tool, model, name, value)
+
+
 def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
     with FakeProvider(SETTINGS) as fake:
         request = {"type": "tool", "action": "validate_tool_credentials", "user_id": "u", "provider": PROVIDER_NAME}
@@ -386,7 +448,7 @@ def test_the_model_menu_is_the_providers_live_list(plugin: PluginProcess) -> Non
     new = settings_for(tool).default_model + "-2099-preview"  # in no preset
     with FakeProvider(settings_for(tool), Scenario(models=[*models.known, new, "text-embedding-v3"])) as fake:
         session = plugin.request(options_request(fake.credentials, tool))
-    expected = list(models.known.items()) + ([(new, new)] if models.match else [])
+    expected = list(models.known.items()) + ([(new, new)] if menu_admits(settings_for(tool), new) else [])
     assert menu_of(session) == expected
     assert len(fake.requests) == 1 and fake.requests[0].kind in ("validate", "models")
 
@@ -421,5 +483,5 @@ def test_a_retired_model_fails_with_the_models_available_now(plugin: PluginProce
     (error,) = session.errors
     assert error["error_type"] == "ModelUnavailableError"
     assert f"'{retired}'" in error["message"] and f"“{retired}”" in error["message"]
-    if settings.models.match:
+    if menu_admits(settings, now[0]):
         assert "Models available now: " + now[0] in error["message"]

@@ -20,12 +20,12 @@ class ImageEditTool(Tool):
         # imported on first use: the daemon waits for start-up, and only invocations need job_client
         from job_client import JobClient, load_settings
         from job_client.inputs import image_for_provider
-        from job_client.parameters import FileLimits, check_inputs, tool_declarations
+        from job_client.parameters import FileLimits, check_tool_inputs, tool_declarations
 
         settings = load_settings(tool="image_edit")
         # Dify passes a File: its type and size are checked here, its bytes once read.
         limits = FileLimits.for_images(settings.image_input)
-        parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters, files=limits)
+        parameters = check_tool_inputs(tool_declarations(TOOL_YAML), tool_parameters, settings, files=limits)
         # The File's URL points at Dify's own file service.
         sent_image = image_for_provider(parameters["image"].url, settings.image_input, settings.request_timeout)
         client = JobClient.from_credentials(self.runtime.credentials, settings)

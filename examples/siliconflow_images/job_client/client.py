@@ -11,6 +11,7 @@ import binascii
 import datetime
 import email.utils
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ from job_client.errors import (
     ResultDownloadError,
     TaskFailedError,
 )
+from job_client.families import SIZE, check_for_model, model_family, normal_size
 from job_client.media import extension_for, sniff_mime_type
 from job_client.paths import find_all, find_first, put
 from job_client.settings import Settings
@@ -47,12 +49,19 @@ SUBMIT_RETRY_STATUSES = frozenset({429, 503})
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_TRANSIENT_POLL_FAILURES = 5
 DOWNLOAD_CHUNK = 64 * 1024
+# Shortest wait allowed for one read, so that a nearly spent deadline still gives a real (tiny) timeout.
+MIN_READ_TIMEOUT = 0.05
+# What a request was doing, for the timeout error (English, Chinese).
+SUBMIT = ("submitting the job", "提交任务")
+STATUS = ("checking the task status", "查询任务状态")
 # A body shorter than announced: read in one go (IncompleteRead) or streamed (ProtocolError, ChunkedEncodingError).
 CUT_OFF_ERRORS = (
     urllib3.exceptions.IncompleteRead,
     urllib3.exceptions.ProtocolError,
     requests.exceptions.ChunkedEncodingError,
 )
+# No answer in time: before the headers (requests) or between two parts of the body (urllib3).
+TIMEOUT_ERRORS = (requests.Timeout, urllib3.exceptions.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,9 @@ class JobClient:
         self._clock = clock
         self._sleep = sleep
         self._status_requests = 0
+        self._task: str | None = None  # named by a deadline error once the submit returned it
         self._model = settings.default_model  # the last body built: submit.path may name it as {model}
+        self._submit_timeout = 0.0  # the model family's read timeout for a sync or wait-style submit (0: default)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
@@ -127,7 +138,8 @@ class JobClient:
         """One cheap authenticated GET; never generates anything."""
         self._check_key_shape()
         deadline = self._clock() + self.settings.request_timeout
-        response = self._request("GET", self.settings.validate_path, deadline=deadline)
+        doing = ("checking the API key", "校验 API Key")
+        response = self._request("GET", self.settings.validate_path, deadline=deadline, doing=doing)
         if response.status_code >= 400:
             raise self._http_error(response, "checking the API key", "校验 API Key")
 
@@ -142,6 +154,7 @@ class JobClient:
                 "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
             )
         started = self._clock()
+        # One deadline for the whole call: every request, body, retry wait and download below stops at it.
         deadline = started + self.settings.max_wait
         body, model = self.build_body(parameters)
         response = self._submit(body, deadline)
@@ -149,12 +162,15 @@ class JobClient:
         if self.settings.mode == "async":
             submitted = self._json(response, "the submit response", "提交任务的响应")
             task_id = self._task_id(submitted)
+            self._task = task_id
             logger.info("task %s submitted to %s", task_id, self.settings.provider_label)
             payload = self._wait_for_task(task_id, started, deadline, self._poll_target(submitted, task_id))
             result_url = self._url_at(submitted, self.settings.submit.result_url_field)
             if result_url:
                 # fal: the status answer only says "done"; the results live at a second URL.
-                response = self._request("GET", result_url, deadline=deadline)
+                response = self._request(
+                    "GET", result_url, deadline=deadline, doing=("fetching the results", "获取结果")
+                )
                 if response.status_code >= 400:
                     raise self._http_error(response, "fetching the results", "获取结果")
                 payload = None if self.settings.result.kind == "binary" else self._parsed_results(response)
@@ -163,7 +179,7 @@ class JobClient:
         if self.settings.result.kind == "binary":
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
-            files, oversized, failures = self._collect_results(payload, task_id)
+            files, oversized, failures = self._collect_results(payload, task_id, deadline)
         elapsed = self._clock() - started
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
@@ -177,7 +193,9 @@ class JobClient:
                 "该接口为同步接口，没有可提交的任务。",
             )
         body, model = self.build_body(parameters)
-        response = self._submit(body, self._clock() + self.settings.request_timeout)
+        # A wait-style create (the model family's request_timeout) may hold the request longer, within max_wait.
+        budget = min(self.settings.max_wait, self._submit_timeout or self.settings.request_timeout)
+        response = self._submit(body, self._clock() + budget)
         submitted = self._json(response, "the submit response", "提交任务的响应")
         task_id = self._task_id(submitted)
         if self.settings.submit.poll_url_field:
@@ -199,7 +217,7 @@ class JobClient:
         is_url = task_id.startswith(("http://", "https://"))
         path = task_id if is_url else self.settings.poll.path.replace("{task_id}", task_id)
         for attempt in range(1, 4):
-            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers)
+            response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers, doing=STATUS)
             self._status_requests += 1
             if response.status_code not in TRANSIENT_STATUSES or attempt == 3:
                 break
@@ -213,14 +231,17 @@ class JobClient:
         status = self._task_status(payload, task_id)
         if status not in self.settings.poll.success:
             return TaskProgress(task_id, status)
-        files, oversized, failures = self._collect_results(payload, task_id)
+        files, oversized, failures = self._collect_results(payload, task_id, started + self.settings.max_wait)
         model = str(find_first(payload, ["model", "output.model"]) or "")
         elapsed = self._clock() - started
         result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
         return TaskProgress(task_id, status, result)
 
     def build_body(self, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-        """The JSON request body: tool parameters placed where body_fields says; empty values are left out."""
+        """The JSON request body: tool parameters placed where the model's family says; empty values are left out.
+
+        A value the chosen model does not take (settings ``families``) is refused before anything is sent.
+        """
         submit = self.settings.submit
         values = {name: value for name, value in parameters.items() if value not in (None, "")}
         values.setdefault("model", self.settings.default_model)
@@ -229,6 +250,10 @@ class JobClient:
                 "The prompt is empty: describe what to generate.",
                 "提示词为空：请描述要生成的内容。",
             )
+        model = str(values["model"])
+        values = check_for_model(self.settings, values)
+        family = model_family(self.settings, model)
+        fields = family.body_fields if family is not None else submit.body_fields
         multipart = submit.body_format == "multipart"
         # Multipart forms are flat: a body_fields target is the form field's name as written (e.g. "image[]").
         place = (lambda document, target, value: document.__setitem__(target, value)) if multipart else put
@@ -236,39 +261,25 @@ class JobClient:
         for name, value in submit.body_extra.items():
             place(body, name, value)
         for name, value in values.items():
-            target = submit.body_fields.get(name)
+            target = fields.get(name)
             if target is None:
                 continue
             if name in submit.integer_fields and isinstance(value, float) and value.is_integer():
                 value = int(value)  # Dify sends numbers as floats
             elif name in submit.integer_fields and isinstance(value, str) and value.strip().isdigit():
                 value = int(value)  # select options are strings
-            if name == "size" and isinstance(value, str):
-                self._check_size(str(values["model"]), value)
-                value = re.sub(r"\s*[xX*×]\s*", submit.size_separator, value.strip())
+            if name == "size" and isinstance(target, list):
+                # An API that takes width and height as two integers (BFL, Zhipu).
+                width, height = normal_size(str(value)).split("x")
+                place(body, target[0], int(width))
+                place(body, target[1], int(height))
+                continue
+            if name == "size" and isinstance(value, str) and SIZE.match(value):
+                value = SIZE.sub(lambda found: f"{found[1]}{submit.size_separator}{found[2]}", value)
             place(body, target, value)
-        self._model = str(values["model"])
+        self._model = model
+        self._submit_timeout = family.request_timeout if family is not None else 0.0
         return body, self._model
-
-    def _check_size(self, model: str, size: str) -> None:
-        """Refuse a size the model does not accept (settings ``model_limits``) before anything is sent."""
-        limits = self.settings.model_limits.get(model)
-        if limits is None:
-            return
-        normal = re.sub(r"\s*[xX*×]\s*", "x", size.strip())
-        allowed = [re.sub(r"\s*[xX*×]\s*", "x", item.strip()) for item in limits.sizes]
-        if allowed and normal not in allowed:
-            raise PluginError(
-                f"{model} does not accept the size {size}; allowed sizes: {', '.join(allowed)}.",
-                f"{model} 不支持尺寸 {size}；可用尺寸：{', '.join(allowed)}。",
-            )
-        sides = [int(part) for part in normal.split("x") if part.isdigit()]
-        if limits.max_side and (len(sides) != 2 or max(sides) > limits.max_side):
-            raise PluginError(
-                f"{model} does not accept the size {size}: width and height must be at most {limits.max_side} "
-                "pixels (WxH).",
-                f"{model} 不支持尺寸 {size}：宽和高都不能超过 {limits.max_side} 像素（格式为 宽x高）。",
-            )
 
     # ── steps ──────────────────────────────────────────────────────────────────
     def _submit(self, body: dict[str, Any], deadline: float) -> requests.Response:
@@ -278,7 +289,16 @@ class JobClient:
         content: dict[str, Any] = {"files": self._form_parts(body)} if multipart else {"json": body}
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
             response = self._request(
-                "POST", self._submit_path(), deadline=deadline, headers=headers, retry_safe=False, **content
+                "POST",
+                self._submit_path(),
+                deadline=deadline,
+                headers=headers,
+                retry_safe=False,
+                doing=SUBMIT,
+                # A synchronous API answers when the generation is done: it may take what is left of max_wait; a
+                # wait-style create (Replicate) reads for its model family's request_timeout.
+                read_limit=math.inf if self.settings.mode == "sync" else (self._submit_timeout or None),
+                **content,
             )
             if response.status_code in SUBMIT_RETRY_STATUSES and attempt < MAX_SUBMIT_ATTEMPTS:
                 wait = self._retry_delay(response, attempt)
@@ -369,7 +389,7 @@ class JobClient:
                 raise self._timeout(task_id, self._clock() - started)
             self._sleep(delay)
             try:
-                response = self._request("GET", path, deadline=deadline, headers=poll.headers)
+                response = self._request("GET", path, deadline=deadline, headers=poll.headers, doing=STATUS)
             except CannotReachError:
                 transient_failures += 1
                 if transient_failures > MAX_TRANSIENT_POLL_FAILURES:
@@ -431,9 +451,11 @@ class JobClient:
         return failures
 
     def _collect_results(
-        self, payload: Any, task_id: str | None
+        self, payload: Any, task_id: str | None, deadline: float | None = None
     ) -> tuple[list[MediaFile], list[OversizedResult], list[str]]:
+        """The files of a finished task; downloads stop at ``deadline`` (default: max_wait from now)."""
         result = self.settings.result
+        deadline = self._clock() + self.settings.max_wait if deadline is None else deadline
         items = []
         for value in find_all(payload, result.field):
             items.extend(value if isinstance(value, list) else [value])
@@ -458,7 +480,7 @@ class JobClient:
             if result.kind == "base64":
                 files.append(self._decode(item, stem, index))
                 continue
-            fetched = self._download(item, stem, index, len(items))
+            fetched = self._download(item, stem, index, len(items), deadline)
             (files if isinstance(fetched, MediaFile) else oversized).append(fetched)
         if failures:
             logger.warning("%d of %d results failed: %s", len(failures), len(items) + len(failures), failures)
@@ -484,46 +506,78 @@ class JobClient:
         mime_type = mime_type or header_type or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}")
 
-    def _download(self, url: str, stem: str, index: int, total: int) -> MediaFile | OversizedResult:
+    def _download(self, url: str, stem: str, index: int, total: int, deadline: float) -> MediaFile | OversizedResult:
         cap = self.settings.result.max_bytes
-        # Downloads get the full request timeout even near max_wait: the result already exists.
-        timeout = (min(10.0, self.settings.request_timeout), self.settings.request_timeout)
+        host = urlsplit(url).netloc
+        doing_en, doing_zh = f"downloading result {index} of {total}", f"下载第 {index}/{total} 个结果"
+        self._check_deadline(deadline, doing_en, doing_zh)
         try:
             # Result URLs are pre-signed CDN links: never send the API key there.
-            with requests.get(url, stream=True, timeout=timeout) as response:
+            with self._session.request("GET", url, stream=True, timeout=self._timeout_for(deadline)) as response:
                 if response.status_code >= 400:
                     raise ResultDownloadError(
-                        f"Could not download result {index} of {total}: HTTP {response.status_code} from "
-                        f"{urlsplit(url).netloc}.",
-                        f"无法下载第 {index}/{total} 个结果：{urlsplit(url).netloc} 返回 HTTP {response.status_code}。",
+                        f"Could not download result {index} of {total}: HTTP {response.status_code} from {host}.",
+                        f"无法下载第 {index}/{total} 个结果：{host} 返回 HTTP {response.status_code}。",
                     )
                 declared = int(response.headers.get("Content-Length") or 0)
                 if declared > cap:
                     return self._oversized(url, index, f"{declared / 1e6:.1f} MB")
-                if declared and not response.headers.get("Content-Encoding"):
-                    # Known size, nothing to decode: one read into one buffer, no chunk list to join.
-                    data = response.raw.read(declared, decode_content=False)
-                    if len(data) < declared:
-                        raise urllib3.exceptions.IncompleteRead(len(data), declared - len(data))
-                else:
-                    chunks, size = [], 0
-                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                        size += len(chunk)
-                        if size > cap:
-                            return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
-                        chunks.append(chunk)
-                    data = b"".join(chunks)
+                data = self._read_body(response, deadline, cap, (doing_en, doing_zh))
+                if data is None:
+                    return self._oversized(url, index, f"over {cap / 1e6:.3g} MB")
                 header_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            if self._clock() >= deadline:
+                raise self._deadline_error(doing_en, doing_zh) from None
             cut_off = isinstance(error, CUT_OFF_ERRORS)
             reason_en = "the connection closed before the whole file arrived" if cut_off else type(error).__name__
             reason_zh = "文件未传输完连接就已关闭" if cut_off else type(error).__name__
             raise ResultDownloadError(
-                f"Could not download result {index} of {total} from {urlsplit(url).netloc}: {reason_en}.",
-                f"无法从 {urlsplit(url).netloc} 下载第 {index}/{total} 个结果：{reason_zh}。",
+                f"Could not download result {index} of {total} from {host}: {reason_en}.",
+                f"无法从 {host} 下载第 {index}/{total} 个结果：{reason_zh}。",
             ) from None
         mime_type = sniff_mime_type(data) or header_type or "application/octet-stream"
         return MediaFile(data, mime_type, f"{stem}.{extension_for(mime_type)}", url)
+
+    def _read_body(
+        self,
+        response: requests.Response,
+        deadline: float,
+        cap: float,
+        doing: tuple[str, str],
+        read_limit: float | None = None,
+    ) -> bytes | None:
+        """The body, read a chunk at a time against the deadline (None once it passes ``cap`` bytes).
+
+        A read timeout bounds one wait for bytes, not the body: a server trickling bytes would hold the call for
+        ever. So the deadline is checked between chunks, and each read may wait only for what is left of it.
+        """
+        english, chinese = doing
+        limit = self.settings.request_timeout if read_limit is None else read_limit
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = self._check_deadline(deadline, english, chinese)
+            self._bound_next_read(response.raw, min(limit, remaining))
+            try:
+                chunk = response.raw.read1(DOWNLOAD_CHUNK, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                if self._clock() >= deadline:
+                    raise self._deadline_error(english, chinese) from None
+                raise
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > cap:
+                return None
+            chunks.append(chunk)
+
+    @staticmethod
+    def _bound_next_read(raw: Any, seconds: float) -> None:
+        """Let the next read on the response's socket wait ``seconds`` at most (urllib3 keeps the connection)."""
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(max(MIN_READ_TIMEOUT, seconds))
 
     def _decode(self, item: str, stem: str, index: int) -> MediaFile:
         text = item.strip()
@@ -557,7 +611,11 @@ class JobClient:
         json: Any = None,
         files: Any = None,
         retry_safe: bool = True,
+        doing: tuple[str, str] = ("sending a request", "发送请求"),
+        read_limit: float | None = None,
     ) -> requests.Response:
+        """One API request, its body read against ``deadline``; a read waits ``read_limit`` at most (default:
+        request_timeout), and never past the deadline."""
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         all_headers = {
             self.settings.auth_header: f"{scheme}{self._api_key}",
@@ -566,10 +624,21 @@ class JobClient:
         }
         # Status and result URLs named by the provider's own answer (submit.poll_url_field) are absolute.
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        english, chinese = doing
+        self._check_deadline(deadline, english, chinese)
         try:
-            timeout = self._timeout_for(deadline)
-            return self._session.request(method, url, headers=all_headers, json=json, files=files, timeout=timeout)
-        except requests.Timeout as error:
+            timeout = self._timeout_for(deadline, read_limit)
+            response = self._session.request(
+                method, url, headers=all_headers, json=json, files=files, timeout=timeout, stream=True
+            )
+            with response:
+                # The body too is read against the deadline: a synchronous generation answers with its result.
+                response._content = self._read_body(response, deadline, math.inf, doing, read_limit)
+                response._content_consumed = True  # so that closing returns the connection to the pool
+            return response
+        except TIMEOUT_ERRORS as error:
+            if self._clock() >= deadline:
+                raise self._deadline_error(english, chinese) from None
             if not retry_safe and not isinstance(error, requests.ConnectTimeout):
                 raise CannotReachError(
                     f"{self.settings.provider_label} did not answer the submit request in time; the job may still "
@@ -577,12 +646,22 @@ class JobClient:
                     f"{self.settings.provider_label} 未及时响应提交请求；任务可能仍在运行，因此没有重复提交。",
                 ) from None
             raise self._unreachable(error) from None
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._unreachable(error) from None
 
-    def _timeout_for(self, deadline: float) -> tuple[float, float]:
-        read = max(1.0, min(self.settings.request_timeout, deadline - self._clock()))
+    def _timeout_for(self, deadline: float, read_limit: float | None = None) -> tuple[float, float]:
+        """(connect, read) timeouts: a read waits read_limit (default request_timeout) at most, never past the
+        deadline."""
+        limit = self.settings.request_timeout if read_limit is None else read_limit
+        read = max(MIN_READ_TIMEOUT, min(limit, deadline - self._clock()))
         return (min(10.0, read), read)
+
+    def _check_deadline(self, deadline: float, english: str, chinese: str) -> float:
+        """The seconds left before the deadline; raises the timeout error once none are."""
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise self._deadline_error(english, chinese)
+        return remaining
 
     def _json(self, response: requests.Response, english: str, chinese: str) -> Any:
         try:
@@ -621,12 +700,12 @@ class JobClient:
         label, prefix = self.settings.provider_label, self.settings.api_key_prefix
         if not self._api_key:
             raise InvalidApiKeyError(
-                f"No {label} API key is set: add it in the plugin's credentials.",
+                f"No API key for {label} is set: add it in the plugin's credentials.",
                 f"未设置 {label} API Key：请在插件凭据中填写。",
             )
         if prefix and not self._api_key.startswith(prefix):
             raise InvalidApiKeyError(
-                f"This does not look like a {label} API key: keys start with '{prefix}'.",
+                f"This does not look like an API key for {label}: keys start with '{prefix}'.",
                 f"这不像是 {label} 的 API Key：应以 '{prefix}' 开头。",
             )
 
@@ -658,9 +737,18 @@ class JobClient:
             f"{chinese}时 {label} 返回 HTTP {status}：{detail}",
         )
 
-    def _unreachable(self, error: requests.RequestException) -> CannotReachError:
+    def _deadline_error(self, english: str, chinese: str) -> JobTimeoutError:
+        label, limit = self.settings.provider_label, self.settings.max_wait
+        task_en, task_zh = (f" (task {self._task})", f"（任务 {self._task}）") if self._task else ("", "")
+        return JobTimeoutError(
+            f"The {label} call{task_en} did not finish within {limit:.0f} s (max_wait {limit:.0f} s) while {english}. "
+            "Retry later.",
+            f"{label} 调用{task_zh}在{chinese}时超出 {limit:.0f} 秒（max_wait {limit:.0f} 秒）。请稍后重试。",
+        )
+
+    def _unreachable(self, error: requests.RequestException | urllib3.exceptions.HTTPError) -> CannotReachError:
         host = urlsplit(self.base_url).netloc or self.base_url
-        kind = "timed out" if isinstance(error, requests.Timeout) else type(error).__name__
+        kind = "timed out" if isinstance(error, TIMEOUT_ERRORS) else type(error).__name__
         return CannotReachError(
             f"Cannot reach {host} ({kind}). Check the base URL and the network.",
             f"无法连接 {host}（{kind}）。请检查 Base URL 和网络。",

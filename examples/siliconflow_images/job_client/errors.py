@@ -54,3 +54,11 @@ class ResultDownloadError(PluginError):
 
 class ModelUnavailableError(PluginError):
     """The provider does not list the chosen model (unknown or retired)."""
+
+
+class InvalidInputError(PluginError):
+    """A tool input is outside what its tool YAML, or the chosen model's family, declares; raised before any request."""
+
+
+class SettingsError(PluginError, ValueError):
+    """settings.yaml breaks a rule; a ValueError too, so callers that catch ValueError keep working."""

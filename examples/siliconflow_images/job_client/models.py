@@ -63,8 +63,12 @@ class ListingCache:
         return entry[1]
 
     def put(self, key: str, ids: tuple[str, ...], seconds: float) -> None:
+        now = self._clock()
         with self._lock:
-            self._entries[key] = (self._clock() + seconds, ids)
+            # A long-lived process (a daemon replica, a serverless instance) sees many credentials: keep only
+            # the entries still valid, so the cache holds no more than the credentials of the last few minutes.
+            self._entries = {other: entry for other, entry in self._entries.items() if entry[0] > now}
+            self._entries[key] = (now + seconds, ids)
 
     def clear(self) -> None:
         with self._lock:
@@ -121,9 +125,12 @@ class ModelLister:
         return ids
 
     def usable(self, ids: tuple[str, ...]) -> list[str]:
-        """The listed ids this tool can use: those its patterns match, else those of the curated list."""
+        """The listed ids this tool can call: those a model family matches (settings ``families``), else those its
+        patterns match, else those of the curated list. A listed model no family covers is never offered."""
         listing = self.listing
-        if listing.match:
+        if self.settings.families:
+            chosen = [i for i in ids if self.settings.family_for(i) is not None]
+        elif listing.match:
             chosen = [i for i in ids if any(re.fullmatch(p, i) for p in listing.match)]
         else:
             chosen = [i for i in ids if i in listing.known]

@@ -20,22 +20,28 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
 - ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
   ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
   API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
-- ``model_limits``: optional limits per model id, checked before any request:
-  ``model_limits: {"dall-e-3": {sizes: ["1024x1024", "1792x1024"]}, "flux-pro": {max_side: 1440}}``. ``sizes`` lists
-  the accepted ``WxH`` values (any separator), ``max_side`` caps width and height; a model not listed is not
-  checked.
+- ``families``: a tool's models grouped by what their API takes, checked before any request. The first family
+  whose ``match`` (regular expressions, whole id) fits the chosen model decides the request: its ``body_fields``
+  (the parameters these models take; a ``size`` given as ``[width path, height path]`` is sent as two integers),
+  its ``sizes`` (the size options in the provider's own words: ``1024x1024``, ``16:9``, ``landscape_4_3``; the
+  first is the family's default), ``size_range`` (any ``WxH`` within it is taken too), ``durations``, ``limits``
+  (``{steps: {min: 1, max: 4}}``) and ``request_timeout`` (a synchronous or wait-style request's read timeout).
+  With families, a model no family matches is refused; without any, every model gets ``submit.body_fields``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from job_client.errors import SettingsError
 from job_client.rules import first_problem
+from job_client.schema import first_problem as schema_problem
 
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
@@ -90,11 +96,36 @@ class ImageInputSettings:
 
 
 @dataclass(frozen=True)
-class ModelLimits:
-    """What one model accepts; checked before any request so a wrong size costs nothing."""
+class SizeRange:
+    """Sizes a model takes beyond its menu: each side in [min_side, max_side], a multiple of ``multiple``."""
 
-    sizes: tuple[str, ...] = ()
+    min_side: int = 1
     max_side: int = 0  # 0: no limit
+    multiple: int = 1
+    max_pixels: int = 0  # width x height at most (0: no limit)
+
+
+@dataclass(frozen=True)
+class NumberLimit:
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """Models that take the same request: which parameters, under which field names, with which sizes."""
+
+    match: tuple[str, ...]
+    # tool parameter -> dotted path; size may map to [width path, height path] (sent as two integers)
+    body_fields: dict[str, str | list[str]] = field(default_factory=dict)
+    sizes: tuple[str, ...] = ()  # the provider's own size words; the first is this family's default
+    size_range: SizeRange | None = None
+    durations: tuple[int, ...] = ()
+    limits: dict[str, NumberLimit] = field(default_factory=dict)
+    request_timeout: float = 0.0  # 0: the settings' request_timeout
+
+    def matches(self, model: str) -> bool:
+        return any(re.fullmatch(pattern, model) for pattern in self.match)
 
 
 @dataclass(frozen=True)
@@ -135,8 +166,15 @@ class Settings:
     file_prefix: str = "image"
     image_input: ImageInputSettings = field(default_factory=ImageInputSettings)
     extra_headers: dict[str, str] = field(default_factory=dict)
-    model_limits: dict[str, ModelLimits] = field(default_factory=dict)
+    families: dict[str, ModelFamily] = field(default_factory=dict)
     models: ModelListSettings = field(default_factory=ModelListSettings)
+
+    def family_for(self, model: str) -> tuple[str, ModelFamily] | None:
+        """The first family whose patterns match the model id (name, family), or None."""
+        for name, family in self.families.items():
+            if family.matches(model):
+                return name, family
+        return None
 
 
 SECTIONS: dict[str, type] = {
@@ -151,30 +189,61 @@ BASE_TOOL = "text2image"
 
 def _build(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
+        kind = type(data).__name__
+        raise SettingsError(f"{where}: expected a mapping, got {kind}", f"{where}：应为映射（键值对），实际为 {kind}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
+        names, known = ", ".join(unknown), ", ".join(sorted(fields))
+        raise SettingsError(
+            f"{where}: unknown key(s) {names}; known: {known}", f"{where}：未知的键 {names}；可用的键：{known}"
+        )
     values = {}
     for name, value in data.items():
         nested = SECTIONS.get(name)
         if nested is not None and cls is Settings:
             value = _build(nested, value, f"{where}.{name}")
-        elif name == "model_limits" and cls is Settings:
+        elif name == "families" and cls is Settings:
             if not isinstance(value, dict):
-                raise ValueError(f"{where}.model_limits: expected a mapping of model id -> limits")
-            value = {
-                str(model): _build(ModelLimits, limits or {}, f"{where}.model_limits.{model}")
-                for model, limits in value.items()
-            }
+                raise SettingsError(
+                    f"{where}.families: expected a mapping of family name -> what its models take",
+                    f"{where}.families：应为“系列名 -> 该系列模型接受的内容”的映射",
+                )
+            value = {str(key): _family(family, f"{where}.families.{key}") for key, family in value.items()}
         elif isinstance(value, list):
             value = tuple(value)
         values[name] = value
     try:
         return cls(**values)
     except TypeError as error:  # a required key is missing
-        raise ValueError(f"{where}: {error}") from None
+        raise SettingsError(f"{where}: {error}", f"{where}：缺少必需的键（{error}）") from None
+
+
+def _family(data: Any, where: str) -> ModelFamily:
+    if not isinstance(data, dict):
+        raise SettingsError(f"{where}: expected a mapping", f"{where}：应为映射（键值对）")
+    data = dict(data)
+    if isinstance(data.get("size_range"), dict):
+        data["size_range"] = _build(SizeRange, data["size_range"], f"{where}.size_range")
+    limits = data.get("limits") or {}
+    if not isinstance(limits, dict):
+        raise SettingsError(
+            f"{where}.limits: expected a mapping of parameter -> {{min, max}}",
+            f"{where}.limits：应为“参数 -> {{min, max}}”的映射",
+        )
+    data["limits"] = {
+        str(name): _build(NumberLimit, bounds or {}, f"{where}.limits.{name}") for name, bounds in limits.items()
+    }
+    if not isinstance(data.get("match"), list) or not data["match"]:
+        raise SettingsError(
+            f"{where}.match: expected a list of regular expressions", f"{where}.match：应为正则表达式列表"
+        )
+    try:
+        for pattern in data["match"]:
+            re.compile(str(pattern))
+    except re.error as error:
+        raise SettingsError(f"{where}.match: {error}", f"{where}.match：正则表达式有误：{error}") from None
+    return _build(ModelFamily, data, where)
 
 
 def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
@@ -183,7 +252,10 @@ def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
     if tool == BASE_TOOL and tool not in overrides:
         return data
     if tool not in overrides:
-        raise ValueError(f"{where}: no `tools.{tool}` section; known: {', '.join(sorted(overrides)) or 'none'}")
+        known = ", ".join(sorted(overrides)) or "none"
+        raise SettingsError(
+            f"{where}: no `tools.{tool}` section; known: {known}", f"{where}：没有 `tools.{tool}` 部分；已有：{known}"
+        )
     merged = dict(data)
     for key, value in overrides[tool].items():
         if key in SECTIONS and isinstance(value, dict):
@@ -194,7 +266,8 @@ def _for_tool(data: dict[str, Any], tool: str, where: str) -> dict[str, Any]:
 
 
 def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settings:
-    """Read and check settings.yaml for one tool (default: the first one); raises ValueError naming the bad key.
+    """Read and check settings.yaml for one tool (default: the first one); raises SettingsError (a ValueError) naming
+    the bad key, in English and Chinese.
 
     The top-level keys are what every tool shares (the provider, its credential check, its task API);
     `tools.<name>` holds what each tool does differently, and replaces the same keys of the top level.
@@ -202,11 +275,15 @@ def load_settings(path: Path = SETTINGS_FILE, tool: str | None = None) -> Settin
     with path.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: expected a mapping")
+        raise SettingsError(f"{path.name}: expected a mapping", f"{path.name}：应为映射（键值对）")
+    english, chinese = schema_problem(data)  # keys, types and ranges: the template's one schema (schema.yml)
+    if english:
+        raise SettingsError(f"{path.name}: {english}", f"{path.name}：{chinese}")
     tool = tool or next(iter(data.get("tools") or {}), BASE_TOOL)
     where = f"{path.name} (tools.{tool})" if tool in (data.get("tools") or {}) else path.name
     settings = _build(Settings, _for_tool(data, tool, path.name), where)
     problem = first_problem(settings, tool)
     if problem:
-        raise ValueError(f"{where}: {problem}")
+        # The rule's words are the template's validator's (keys and values), so the Chinese line quotes them.
+        raise SettingsError(f"{where}: {problem}", f"{where}：设置不符合规则：{problem}")
     return settings

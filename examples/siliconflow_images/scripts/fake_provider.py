@@ -39,7 +39,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,8 +81,13 @@ GATHER_TIMEOUT = 10.0
 Outcome = Literal["success", "failed", "never", "empty"]
 Media = Literal["image", "video"]
 # How result files travel: plain (Content-Length), gzip (Content-Encoding), unknown_length (no Content-Length,
-# the body ends when the connection closes) or truncated (the connection closes halfway through the body).
-FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated"]
+# the body ends when the connection closes), truncated (the connection closes halfway through the body) or
+# trickle (TRICKLE_BYTES every TRICKLE_GAP seconds: each read gets bytes in time, the body takes long).
+FileTransfer = Literal["plain", "gzip", "unknown_length", "truncated", "trickle"]
+TRICKLE_BYTES = 2048
+TRICKLE_GAP = 0.5
+# An answer's body: bytes, or pieces written one after the other (a trickle).
+Body = bytes | Iterator[bytes]
 RequestKind = Literal["submit", "poll", "result", "validate", "models", "file", "input", "other"]
 # Where the fake serves status and result URLs when the settings take them from the submit answer.
 STATUS_URL_PATH = "/_fake/status/"
@@ -169,6 +174,8 @@ class Scenario:
     models: list[str] | None = None
     models_replies: list[Reply] = field(default_factory=list)  # served first, one per listing request
     models_delay: float = 0.0  # seconds before the listing answers (a slow provider)
+    file_delay: float = 0.0  # seconds before a result URL answers (a slow CDN)
+    poll_delay: float = 0.0  # seconds before a status request answers (a stalled status request)
 
 
 @dataclass(frozen=True)
@@ -383,11 +390,13 @@ class FakeProvider:
             status, headers, body = reply.status, {"Content-Type": "text/plain; charset=utf-8"}, reply.body.encode()
         return status, {**headers, **reply.headers}, body
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], bytes]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], Body]:
         """Answer one request: (status, headers, body)."""
         kind, api_path = self._kind(method, path)
         self._record(RecordedRequest(kind, method, path, headers, body, self._clock()))
         if kind == "file":
+            if self.scenario.file_delay and self._hold(self.scenario.file_delay):
+                return 503, {"Content-Type": "text/plain"}, b"stopped"
             return self._file(path.removeprefix("/files/"))
         if kind == "input":
             return self._input(path.removeprefix("/inputs/"))
@@ -408,6 +417,8 @@ class FakeProvider:
             return self._submit(headers, body)
         if kind == "result":
             return self._result_fetch(api_path.removeprefix(RESULT_URL_PATH))
+        if self.scenario.poll_delay and self._hold(self.scenario.poll_delay):
+            return self._error(503, "The fake provider stopped.")
         if api_path.startswith(STATUS_URL_PATH):
             return self._poll(api_path.removeprefix(STATUS_URL_PATH), headers)
         match = self._poll_pattern.fullmatch(api_path)
@@ -490,7 +501,7 @@ class FakeProvider:
         job = next((job for job in self.jobs if job.id == task_id), None)
         if job is None:
             return self._error(404, f"Task {task_id} not found.")
-        if self.scenario.outcome != "success" or time.monotonic() < job.done_at:
+        if self.scenario.outcome not in ("success", "empty") or self._clock() < job.done_at:
             return self._error(400, f"Task {task_id} is not finished.")
         if self.settings.result.kind == "binary":
             return self._binary(job)
@@ -584,7 +595,7 @@ class FakeProvider:
                 item.update({"code": ITEM_FAILURE_CODE, "message": self.scenario.failure_reason})
         return document
 
-    def _file(self, name: str) -> tuple[int, dict[str, str], bytes]:
+    def _file(self, name: str) -> tuple[int, dict[str, str], Body]:
         data = self._files.get(name)
         if data is None:
             return 404, {"Content-Type": "text/plain"}, b"not found"
@@ -598,7 +609,15 @@ class FakeProvider:
             return 200, {**headers, "Content-Length": ""}, data  # "": send no Content-Length at all
         if transfer == "truncated":
             return 200, {**headers, "Content-Length": str(len(data))}, data[: len(data) // 2]
+        if transfer == "trickle":
+            return 200, {**headers, "Content-Length": str(len(data))}, self._trickle(data)
         return 200, headers, data
+
+    def _trickle(self, data: bytes) -> Iterator[bytes]:
+        for start in range(0, len(data), TRICKLE_BYTES):
+            if start and self._hold(TRICKLE_GAP):
+                return
+            yield data[start : start + TRICKLE_BYTES]
 
     def _input(self, name: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
@@ -660,13 +679,15 @@ class _Handler(BaseHTTPRequestHandler):
                 body = raw.decode("utf-8", "replace")
         fake: FakeProvider = self.server.fake  # type: ignore[attr-defined]
         status, headers, payload = fake.handle(self.command, self.path.split("?")[0], dict(self.headers), body)
-        headers = {"Content-Length": str(len(payload)), **headers}
+        if isinstance(payload, bytes):
+            headers = {"Content-Length": str(len(payload)), **headers}
         self.send_response(status)
         for name, value in headers.items():
             if value:
                 self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        for piece in [payload] if isinstance(payload, bytes) else payload:
+            self.wfile.write(piece)  # unbuffered: each piece goes out as it is written
         # HTTP/1.0: the connection closes after each answer, which ends a body sent without Content-Length and
         # cuts a body shorter than its Content-Length.
 

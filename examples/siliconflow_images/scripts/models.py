@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,21 +23,13 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
+from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
+
 from job_client import PluginError  # noqa: E402
 from job_client.models import ListingCache, ModelLister  # noqa: E402
 from job_client.settings import SETTINGS_FILE, Settings, load_settings  # noqa: E402
 
 JOB_TOOLS = ("text2image", "image_edit", "text2video")
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.strip().partition("=")
-            if sep and key and not key.startswith("#"):
-                values[key.strip()] = value.strip().strip("'\"")
-    return values
 
 
 def tool_settings() -> dict[str, Settings]:
@@ -50,8 +41,10 @@ def tool_settings() -> dict[str, Settings]:
 @contextlib.contextmanager
 def credentials(fake: bool, every: dict[str, Settings]) -> Iterator[tuple[str, str | None]]:
     if not fake:
-        found = {**read_dotenv(PLUGIN_ROOT / ".env"), **os.environ}
-        yield found.get("API_KEY", ""), found.get("BASE_URL") or None
+        found = local_credentials(PLUGIN_ROOT)
+        if not found["api_key"]:
+            raise SystemExit(f"error: {NO_KEY}")
+        yield found["api_key"], found.get("base_url")
         return
     sys.path.insert(0, str(PLUGIN_ROOT / "scripts"))
     from fake_provider import FakeProvider, Scenario

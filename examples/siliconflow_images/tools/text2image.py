@@ -19,10 +19,10 @@ class Text2ImageTool(Tool):
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         # imported on first use: the daemon waits for start-up, and only invocations need job_client
         from job_client import JobClient, load_settings
-        from job_client.parameters import check_inputs, tool_declarations
+        from job_client.parameters import check_tool_inputs, tool_declarations
 
-        parameters = check_inputs(tool_declarations(TOOL_YAML), tool_parameters)
         settings = load_settings()
+        parameters = check_tool_inputs(tool_declarations(TOOL_YAML), tool_parameters, settings)
         client = JobClient.from_credentials(self.runtime.credentials, settings)
         # Failures raise a PluginError, so Dify marks the node failed and its retry / fail branch apply.
         with model_check(self.runtime.credentials, settings, parameters):

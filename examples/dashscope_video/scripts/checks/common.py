@@ -27,10 +27,11 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,128}$")
 IDENTITY_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
 RFC3339_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-REPO_HOSTS = r"(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|gitee\.com|codeberg\.org|git\.sr\.ht)"
-REPO_URL_PATTERN = re.compile(rf"^https?://{REPO_HOSTS}/[^/\s]+/[^/\s]+?/?$")
-REPO_URL_IN_TEXT = re.compile(rf"https?://{REPO_HOSTS}/[^/\s)\]>]+/[^/\s)\]>]+")
-SIZE_PATTERN = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
+# The source repository: any https host (self-hosted too), an owner and a repo, GitLab subgroups too.
+REPO_URL_PATTERN = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[^/\s?#]+){2,}$")
+REPO_URL_IN_TEXT = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[^/\s?#)\]>]+){2,}")
+# A size option in the provider's own words (the schema's size_word: 1024x1024, 16:9, landscape_4_3).
+SIZE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.*-]{0,31}$")
 CJK_PATTERN = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002ffff]")
 PRIVACY_PLACEHOLDER = re.compile(r"please\s+fill\s+in\s+the\s+privacy\s+policy", re.IGNORECASE)
 PRIVACY_WORDS = re.compile(r"collect|store|retain|log|third[- ]party|share", re.IGNORECASE)

@@ -90,13 +90,10 @@ def check_manifest(tree: PluginTree, manifest: dict[str, Any], report: Report) -
             report.error(file, "repo: must be a URL", DAEMON_PACKAGE, "repo")
         elif repo.endswith("/"):
             report.error(file, "repo: drop the trailing slash", PROJECT, "repo")
+        elif repo.endswith(".git"):
+            report.error(file, "repo: drop the .git suffix", PROJECT, "repo")
         elif not REPO_URL_PATTERN.match(repo):
-            report.error(
-                file,
-                "repo: use https://<git host>/<owner>/<repo>",
-                MARKETPLACE,
-                "repo",
-            )
+            report.error(file, "repo: use https://<host>/<owner>/<repo>", MARKETPLACE, "repo")
     if present("contact") and not EMAIL_PATTERN.match(str(manifest["contact"])):
         report.error(file, "contact: not an e-mail address", MARKETPLACE, "contact")
 
@@ -297,10 +294,9 @@ def check_tool_options(file: str, tool: Mapping[str, Any], report: Report) -> No
             is_blank(option.get("value")) or is_blank((option.get("label") or {}).get("en_US")) for option in options
         ):
             report.error(file, f"{name}.models: need id, label", PROJECT, "parameters")
-        if parameter.get("name") == "size" and any(
-            not SIZE_PATTERN.match(str(option.get("value"))) for option in options
-        ):
-            report.error(file, f"{name}.sizes: WIDTHxHEIGHT", PROJECT, "parameters")
+        bad_sizes = [str(option.get("value")) for option in options if not SIZE_PATTERN.match(str(option.get("value")))]
+        if parameter.get("name") == "size" and bad_sizes:
+            report.error(file, f'{name}: size "{bad_sizes[0]}": WxH, W:H or a name', PROJECT, "parameters")
 
 
 def check_identity_name(file: str, identity: Mapping[str, Any], report: Report) -> None:

@@ -98,7 +98,7 @@ def check_readme(tree: PluginTree, report: Report) -> None:
     if not REPO_URL_IN_TEXT.search(text):
         report.error(
             file,
-            "must contain the source repository URL (GitHub, GitLab, Bitbucket, Gitee, Codeberg or sourcehut)",
+            "must contain the source repository URL (https://<host>/<owner>/<repo>)",
             MARKETPLACE,
         )
     cjk_lines = [number for number, line in lines_outside_fences(text) if CJK_PATTERN.search(line)]

@@ -1,11 +1,13 @@
-"""Every packed file: banned files, binaries, secrets, Python syntax, merge conflict markers."""
+"""Every packed file: banned files, binaries, secrets, Python syntax; every project file: merge conflict markers."""
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
 from collections import Counter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from .common import (
     ALLOWED_ENV_FILES,
@@ -148,10 +150,38 @@ CONFLICT_MARKER = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
 
 
 def check_conflict_markers(tree: PluginTree, report: Report) -> None:
-    """A `copier update` that could not merge leaves markers; such a file would ship broken."""
-    for path in tree.files:
-        text = tree.read_text(path)
+    """A `copier update` that could not merge leaves markers in any file it touched, packed or not (tests/,
+    .github/ ...): a conflicted workflow or test breaks CI as surely as a conflicted tool breaks the plugin."""
+    for path in project_files(tree):
+        text = _text_of(tree.root / path)
         match = CONFLICT_MARKER.search(text) if text is not None else None
         if match:
             line = text.count("\n", 0, match.start()) + 1
             report.error(f"{path}:{line}", "unresolved merge conflict marker (resolve the `copier update`)", PROJECT)
+
+
+def project_files(tree: PluginTree) -> list[str]:
+    """The plugin project's files: those git tracks in a work tree; outside git every file but tool caches
+    (BANNED_FOLDERS); for a package, its entries."""
+    if tree.ignore is None:
+        return list(tree.files)
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached"], cwd=tree.root, capture_output=True, check=True, timeout=60
+        )
+        return sorted(name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name)
+    except (OSError, subprocess.SubprocessError):  # no git, or not a work tree
+        pass
+    found = []
+    for folder, subfolders, names in os.walk(tree.root):
+        subfolders[:] = sorted(name for name in subfolders if name not in BANNED_FOLDERS)
+        found += [(Path(folder) / name).relative_to(tree.root).as_posix() for name in names]
+    return sorted(found)
+
+
+def _text_of(path: Path) -> str | None:
+    """A file's UTF-8 text; None for binary files, folders, links to nowhere and files deleted since git saw them."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

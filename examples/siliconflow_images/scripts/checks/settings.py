@@ -26,4 +26,6 @@ def check_job_settings(tree: PluginTree, report: Report) -> None:
             try:
                 settings_module.load_settings(tree.root / JOB_SETTINGS, tool=tool)
             except (ValueError, TypeError) as error:
-                report.error(JOB_SETTINGS, str(error), PROJECT)
+                # A SettingsError says it in English and Chinese: one report line holds both.
+                english, chinese = getattr(error, "english", str(error)), getattr(error, "chinese", "")
+                report.error(JOB_SETTINGS, f"{english} / {chinese}" if chinese else english, PROJECT)
