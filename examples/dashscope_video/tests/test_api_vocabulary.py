@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Reply, Scenario
-from support import INPUT_JPEG, PROMPT, SETTINGS, quick
+from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
 
 from job_client import JobClient, JobResult
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
@@ -387,21 +387,6 @@ def test_a_result_list_where_every_item_failed_raises_the_providers_message(fake
 
 
 # ── HTTP 500 ───────────────────────────────────────────────────────────────────
-class VirtualClock:
-    """Sleeping advances the clock at once; every sleep is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
     fake = fakes(async_variant(), poll_replies=[Reply(500), Reply(500)])
     clock = VirtualClock()
