@@ -6,7 +6,8 @@ as given; no JWT with zai-sdk):
 - text2image, synchronous: ``POST {base}/images/generations`` with JSON ``{prompt, model, size}``; the answer (the
   SDK's ImagesResponded) is ``{created, data: [{url}]}``.
 - text2video, asynchronous: ``videos.generations`` sends ``POST {base}/videos/generations`` with JSON ``{model,
-  prompt, size, duration}`` (what is not given is left out) and reads a VideoObject ``{id, model, request_id,
+  prompt, size, duration}`` and every other parameter as null (the harness reads a null as not given; the plugin
+  leaves them out) and reads a VideoObject ``{id, model, request_id,
   task_status: PROCESSING}``; ``videos.retrieve_videos_result(id)`` sends ``GET {base}/async-result/{id}``, whose
   VideoObject has ``task_status`` PROCESSING | SUCCESS | FAIL and ``video_result: [{url, cover_image_url}]``
   (zai/api_resource/videos/videos.py, zai/types/video/video_object.py; the same shapes in
