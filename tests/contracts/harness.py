@@ -56,12 +56,14 @@ class Call:
         return {name for name in names if getattr(self, name) is not None}
 
     def dify_parameters(self) -> dict[str, Any]:
-        """The parameters as Dify hands them to the tool: numbers as floats, the image added by the runner."""
+        """The parameters as Dify hands them to the tool: numbers as floats, options as text, the image added later."""
         parameters: dict[str, Any] = {"model": self.model, "prompt": self.prompt}
         for name in ("negative_prompt", "size"):
             if getattr(self, name) is not None:
                 parameters[name] = getattr(self, name)
-        for name in ("n", "seed", "duration", "steps", "guidance"):
+        if self.duration is not None:  # a select: Dify hands its option over as text ("5")
+            parameters["duration"] = str(self.duration)
+        for name in ("n", "seed", "steps", "guidance"):
             if getattr(self, name) is not None:
                 parameters[name] = float(getattr(self, name))
         return parameters

@@ -79,7 +79,7 @@ def run_held_create(plugin: Path, model: str) -> tuple[dict[str, Any], str | Non
     with Recorder() as recorder:
         image = png("replicate held")
         succeeded = driver.prediction_body("succeeded", output=[serve_file(recorder, "held.webp", image)])
-        recorder.script("POST", driver.SUBMIT, Answer(201, succeeded))
+        recorder.script("POST", driver.SUBMITS["text2image"], Answer(201, succeeded))
         recorder.script("GET", driver.PREDICTION, Answer(200, succeeded))
         done = subprocess.run(
             [sys.executable, "-c", PROBE, str(plugin), recorder.origin + "/v1", driver.API_KEY, model, str(HOLD)],

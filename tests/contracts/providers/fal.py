@@ -6,6 +6,9 @@ response_url, cancel_url}``; ``GET {status_url}`` (202 ``IN_QUEUE``/``IN_PROGRES
 then ``GET {response_url}`` -> the model's output ``{images: [{url, width, height, content_type}], seed, ...}``.
 Arguments per family follow https://fal.ai/models/fal-ai/flux-1/dev/llms.txt and .../schnell/llms.txt:
 image_size (a name), num_images, num_inference_steps, seed, and guidance_scale for dev only.
+Text to video (Kling 1.6, https://fal.ai/models/fal-ai/kling-video/v1.6/pro/text-to-video/llms.txt): prompt,
+aspect_ratio, negative_prompt and duration as the text "5" or "10"; the output is ``{video: {url, content_type,
+file_name, file_size}}`` (fal's File). The request's queue path is the app's (``fal-ai/kling-video/requests/<id>``).
 
 Failures (https://docs.fal.ai/errors, "Model Errors": an HTTP error whose ``detail`` is a list of ``{loc, msg,
 type, url, ctx}``; https://fal.ai/docs/documentation/model-apis/request-errors: a flat ``{detail, error_type}``
@@ -29,16 +32,22 @@ from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
 
 PRESET = "fal"
-TOOLS = ("text2image",)
+TOOLS = ("text2image", "text2video")
 CLIENT = f"fal-client {version('fal-client')}"
 API_KEY = "3f9c0d5e-contract:0123456789abcdef"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ("authorization",)
 SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
-SUBMIT = "/fal-ai/flux/(dev|schnell)"
-REQUEST = "/fal-ai/flux/requests/764cabcf-b745-4b3e-ae38-1200304cf45b"
+SUBMITS = {"text2image": "/fal-ai/flux/(dev|schnell)",
+           "text2video": "/fal-ai/kling-video/v1[.]6/(standard|pro)/text-to-video"}  # fmt: skip
+REQUEST_ID = "764cabcf-b745-4b3e-ae38-1200304cf45b"
+REQUESTS = {"text2image": f"/fal-ai/flux/requests/{REQUEST_ID}",
+            "text2video": f"/fal-ai/kling-video/requests/{REQUEST_ID}"}  # fmt: skip
 BAD_KEY = "Invalid API key: authentication is required to access this application."
 TOO_MANY = "Input should be less than or equal to 4"
+TOO_LONG = "Input should be '5' or '10'"
+# An MP4's first box, so the plugin's type sniffing sees a video.
+MP4 = bytes.fromhex("0000001866747970") + b"isom\x00\x00\x02\x00isomavc1" + b"\x00\x00\x00\x08mdat"
 FLAGGED = "The content could not be processed because it contained material flagged by a content checker."
 # What the last script() set up: official() checks the client's own behaviour on it (module docstring).
 _scripted: dict[str, str] = {}
@@ -49,6 +58,10 @@ def base_path(tool: str) -> str:
 
 
 def family_calls(tool: str) -> dict[str, Call]:
+    if tool == "text2video":
+        # Both tiers take the same inputs; the call takes the pro tier, 10 s and a size other than the default.
+        return {"kling-v16": Call(model="fal-ai/kling-video/v1.6/pro/text-to-video", size="9:16", duration=10,
+                                  negative_prompt="blur, distort, and low quality")}  # fmt: skip
     return {
         "flux-dev": Call(model="fal-ai/flux/dev", size="square_hd", n=2, seed=7, steps=28, guidance=3.5),
         "flux-schnell": Call(model="fal-ai/flux/schnell", size="portrait_16_9", n=2, seed=7, steps=4),
@@ -56,6 +69,8 @@ def family_calls(tool: str) -> dict[str, Call]:
 
 
 def call(tool: str) -> Call:
+    if tool == "text2video":
+        return Call(model="fal-ai/kling-video/v1.6/standard/text-to-video", size="16:9", duration=5)
     return family_calls(tool)["flux-dev"]
 
 
@@ -67,29 +82,39 @@ def _model_error(status: int, field: str, message: str, kind: str, **context: An
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     _scripted["scenario"] = scenario
+    submit_path, request_path = SUBMITS[tool], REQUESTS[tool]
     if scenario == "bad_key":
-        recorder.script("POST", SUBMIT, Answer(401, {"detail": BAD_KEY}))
+        recorder.script("POST", submit_path, Answer(401, {"detail": BAD_KEY}))
         return Expected(error=BAD_KEY)
+    if scenario == "http_error" and tool == "text2video":
+        recorder.script("POST", submit_path, _model_error(422, "duration", TOO_LONG, "enum", expected="'5' or '10'"))
+        return Expected(error=TOO_LONG)
     if scenario == "http_error":
-        recorder.script("POST", SUBMIT, _model_error(422, "num_images", TOO_MANY, "less_than_equal", le=4))
+        recorder.script("POST", submit_path, _model_error(422, "num_images", TOO_MANY, "less_than_equal", le=4))
         return Expected(error=TOO_MANY)
-    base = "{origin}" + REQUEST
-    handle = {"request_id": REQUEST.rsplit("/", 1)[1], "response_url": base, "status_url": base + "/status",
+    base = "{origin}" + request_path
+    handle = {"request_id": REQUEST_ID, "response_url": base, "status_url": base + "/status",
               "cancel_url": base + "/cancel", "queue_position": 0}  # fmt: skip
-    recorder.script("POST", SUBMIT, Answer(200, handle))
+    recorder.script("POST", submit_path, Answer(200, handle))
     in_progress = {"status": "IN_PROGRESS", "request_id": handle["request_id"], "response_url": base, "logs": None}
     done = {**in_progress, "status": "COMPLETED", "metrics": {"inference_time": 1.9}}
     if scenario == "task_failed":
         failed = {**done, "error": FLAGGED, "error_type": "content_policy_violation"}
-        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), Answer(200, failed))
-        recorder.script("GET", REQUEST, _model_error(422, "prompt", FLAGGED, "content_policy_violation"))
+        recorder.script("GET", f"{request_path}/status", Answer(202, in_progress), Answer(200, failed))
+        recorder.script("GET", request_path, _model_error(422, "prompt", FLAGGED, "content_policy_violation"))
         return Expected(error=FLAGGED)
     if scenario == "status_500":
         internal = Answer(500, {"detail": "Internal server error", "error_type": "internal_error"},
                           {"X-Fal-Error-Type": "internal_error"})  # fmt: skip
-        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), internal, Answer(200, done))
+        recorder.script("GET", f"{request_path}/status", Answer(202, in_progress), internal, Answer(200, done))
     else:
-        recorder.script("GET", f"{REQUEST}/status", Answer(202, in_progress), Answer(200, done))
+        recorder.script("GET", f"{request_path}/status", Answer(202, in_progress), Answer(200, done))
+    if tool == "text2video":
+        video = MP4 + b"fal kling video"
+        url = serve_file(recorder, "output.mp4", video, "video/mp4")
+        file = {"url": url, "content_type": "video/mp4", "file_name": "output.mp4", "file_size": len(video)}
+        recorder.script("GET", request_path, Answer(200, {"video": file}))
+        return Expected(files=[video])
     images = [png(f"fal {index}") for index in range(2)]
     output = {
         "images": [
@@ -101,12 +126,17 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         "has_nsfw_concepts": [False, False],
         "prompt": "A red fox in fresh snow, golden hour",
     }  # fmt: skip
-    recorder.script("GET", REQUEST, Answer(200, output))
+    recorder.script("GET", request_path, Answer(200, output))
     return Expected(files=images)
 
 
 def arguments_for(call: Call) -> dict[str, Any]:
     """The arguments the client sends for a logical call (the models' input names)."""
+    if "kling-video" in call.model:  # Kling 1.6: the duration is the text "5" or "10"
+        duration = None if call.duration is None else str(call.duration)
+        video = {"prompt": call.prompt, "aspect_ratio": call.size, "duration": duration,
+                 "negative_prompt": call.negative_prompt}  # fmt: skip
+        return {name: value for name, value in video.items() if value is not None}
     arguments = {"prompt": call.prompt, "image_size": call.size, "num_images": call.n,
                  "num_inference_steps": call.steps, "guidance_scale": call.guidance, "seed": call.seed}  # fmt: skip
     return {name: value for name, value in arguments.items() if value is not None}
@@ -133,4 +163,6 @@ def official(origin: str, tool: str, call: Call) -> Official:
         result = handle.get()
     else:
         assert scenario != "status_500", "fal-client now retries a status 500: see the docstring"
+    if tool == "text2video":
+        return Official(results=[result["video"]["url"]])
     return Official(results=[image["url"] for image in result["images"]])

@@ -9,7 +9,9 @@ ModelError). The driver calls ``models.predictions.create(wait=True)`` and ``Pre
 without its output-iterator branch, so that it can resume after a failed status request.
 
 Inputs per family follow the models' input schemas (presets/replicate.yml cites them): aspect_ratio,
-num_outputs, num_inference_steps, seed, and guidance for flux-dev only. Errors are RFC 7807 problem details
+num_outputs, num_inference_steps, seed, and guidance for flux-dev only. Text to video: Wan 2.2 T2V Fast takes
+aspect_ratio and seed, Kling 2.1 Master aspect_ratio, an integer duration and negative_prompt; both answer one URL
+string as ``output``. Errors are RFC 7807 problem details
 ``{title, detail, status}`` (replicate 1.0.7 ReplicateError reads type/title/status/detail/instance); the 401 and
 422 texts are the ones Replicate's API answers, not quoted from a documentation page (not verifiable offline).
 status_500: the client retries a GET on 429/503/504 only (RetryTransport), so a 500 on a status request raises
@@ -25,17 +27,23 @@ from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
 
 PRESET = "replicate"
-TOOLS = ("text2image",)
+TOOLS = ("text2image", "text2video")
 CLIENT = f"replicate {version('replicate')}"
 API_KEY = "r8_contract0123456789"
 SUBMIT_HEADERS = ("authorization", "prefer")
 POLL_HEADERS = ("authorization",)
 SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
-SUBMIT = "/v1/models/black-forest-labs/flux-(schnell|dev)/predictions"
+SUBMITS = {
+    "text2image": "/v1/models/black-forest-labs/flux-(schnell|dev)/predictions",
+    "text2video": "/v1/models/(wan-video/wan-2[.]2-t2v-fast|kwaivgi/kling-v2[.]1-master)/predictions",
+}
 PREDICTION = "/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"
 NSFW = "NSFW content detected. Try running it again, or try a different prompt."
 BAD_KEY = "You did not pass a valid authentication token"
 TOO_MANY_STEPS = "input.num_inference_steps: Must be less than or equal to 4"
+BAD_DURATION = "input.duration: duration must be one of the following: 5, 10"
+# An MP4's first box, so the plugin's type sniffing sees a video.
+MP4 = bytes.fromhex("0000001866747970") + b"isom\x00\x00\x02\x00isomavc1" + b"\x00\x00\x00\x08mdat"
 # What the last script() set up: official() checks the client's own behaviour on it (module docstring).
 _scripted: dict[str, str] = {}
 
@@ -45,6 +53,13 @@ def base_path(tool: str) -> str:
 
 
 def family_calls(tool: str) -> dict[str, Call]:
+    if tool == "text2video":
+        return {
+            "wan22-t2v-fast": Call(model="wan-video/wan-2.2-t2v-fast", size="9:16", seed=7),
+            "kling-v21-master": Call(
+                model="kwaivgi/kling-v2.1-master", size="1:1", duration=10, negative_prompt="blurry"
+            ),
+        }
     return {
         "flux-schnell": Call(model="black-forest-labs/flux-schnell", size="16:9", n=2, seed=7, steps=4),
         "flux-dev": Call(model="black-forest-labs/flux-dev", size="3:2", n=2, seed=7, steps=28, guidance=3.5),
@@ -52,6 +67,8 @@ def family_calls(tool: str) -> dict[str, Call]:
 
 
 def call(tool: str) -> Call:
+    if tool == "text2video":
+        return Call(model="kwaivgi/kling-v2.1-master", size="16:9", duration=5)
     return family_calls(tool)["flux-schnell"]
 
 
@@ -82,32 +99,39 @@ def _problem(status: int, title: str, detail: str) -> Answer:
 
 def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     _scripted["scenario"] = scenario
+    submit_path = SUBMITS[tool]
     if scenario == "bad_key":
-        recorder.script("POST", SUBMIT, _problem(401, "Unauthenticated", BAD_KEY))
+        recorder.script("POST", submit_path, _problem(401, "Unauthenticated", BAD_KEY))
         return Expected(error=BAD_KEY)
     if scenario == "http_error":
-        recorder.script("POST", SUBMIT, _problem(422, "Input validation failed", f"- {TOO_MANY_STEPS}\n"))
-        return Expected(error=TOO_MANY_STEPS)
-    recorder.script("POST", SUBMIT, Answer(201, prediction_body("starting")))
+        invalid = BAD_DURATION if tool == "text2video" else TOO_MANY_STEPS
+        recorder.script("POST", submit_path, _problem(422, "Input validation failed", f"- {invalid}\n"))
+        return Expected(error=invalid)
+    recorder.script("POST", submit_path, Answer(201, prediction_body("starting")))
     running = Answer(200, prediction_body("processing"))
     if scenario == "task_failed":
         recorder.script("GET", PREDICTION, running, Answer(200, prediction_body("failed", error=NSFW)))
         return Expected(error=NSFW)
-    images = [png(f"replicate {index}") for index in range(2)]
-    output = [serve_file(recorder, f"out-{index}.webp", data) for index, data in enumerate(images)]
+    if tool == "text2video":  # one URL string (the models' output schema: a uri)
+        files = [MP4 + b"replicate video"]
+        output: str | list[str] = serve_file(recorder, "output.mp4", files[0], "video/mp4")
+    else:
+        files = [png(f"replicate {index}") for index in range(2)]
+        output = [serve_file(recorder, f"out-{index}.webp", data) for index, data in enumerate(files)]
     succeeded = Answer(200, prediction_body("succeeded", output=output))
     if scenario == "status_500":
         failing = _problem(500, "Internal Server Error", "Something went wrong")
         recorder.script("GET", PREDICTION, running, failing, succeeded)
     else:
         recorder.script("GET", PREDICTION, running, succeeded)
-    return Expected(files=images)
+    return Expected(files=files)
 
 
 def inputs_for(call: Call) -> dict[str, Any]:
     """The model input the client sends for a logical call (the models' input schema names)."""
     inputs = {"prompt": call.prompt, "aspect_ratio": call.size, "num_outputs": call.n,
-              "num_inference_steps": call.steps, "guidance": call.guidance, "seed": call.seed}  # fmt: skip
+              "num_inference_steps": call.steps, "guidance": call.guidance, "seed": call.seed,
+              "duration": call.duration, "negative_prompt": call.negative_prompt}  # fmt: skip
     return {name: value for name, value in inputs.items() if value is not None}
 
 
