@@ -26,7 +26,10 @@ import yaml
 from conftest import PYTHON, render, run
 
 RENDERINGS = {
-    "dashscope-all-tools": {"api_preset": "dashscope", "tools": ["text2image", "image_edit", "text2video"]},
+    "dashscope-all-tools": {
+        "api_preset": "dashscope",
+        "tools": ["text2image", "image_edit", "text2video", "image2video"],
+    },
     # No optional parameter at all: the cases that need size, n or seed must skip themselves, not break.
     "openai-sync-base64-edit-only-no-parameters": {
         "api_preset": "openai_compatible",
@@ -40,6 +43,7 @@ TOOL_TESTS = {
     "text2image": ("tests.test_dify_glue", "[text2image]"),
     "image_edit": ("tests.test_image_edit", "[image_edit]"),
     "text2video": ("tests.test_video_tools", "[text2video]"),
+    "image2video": ("tests.test_image2video", "[image2video]"),
 }
 
 

@@ -301,7 +301,11 @@ def test_question_details_belong_to_questions() -> None:
     [
         ("modelscope", ["text2image", "image_edit"], "modelscope_text2image_image_edit"),
         ("siliconflow", ["text2image"], "siliconflow_text2image"),
-        ("dashscope", ["text2image", "image_edit", "text2video"], "dashscope_text2image_image_edit_text2video"),
+        (
+            "dashscope",
+            ["text2image", "image_edit", "text2video", "image2video"],
+            "dashscope_text2image_image_edit_text2video_image2video",
+        ),
     ],
 )
 def test_the_tools_menu_offers_only_the_presets_tools(

@@ -93,7 +93,7 @@ MATRIX = {
     "modelscope-image-and-edit": {"tools": ["text2image", "image_edit"]},
     "dashscope-all-tools-odd-labels": {
         "api_preset": "dashscope",
-        "tools": ["text2image", "image_edit", "text2video"],
+        "tools": ["text2image", "image_edit", "text2video", "image2video"],
         **with_overrides(ODD_API),
         **ODD_TEXT,
     },
@@ -115,6 +115,7 @@ TOOL_FILES = {
     "text2image": ["text2image"],
     "image_edit": ["image_edit"],
     "text2video": ["text2video", "video_submit", "video_query"],
+    "image2video": ["image2video"],
 }
 DIFY_I18N = {"en_US", "zh_Hans", "ja_JP", "pt_BR"}
 

@@ -50,6 +50,7 @@ from support import (
     requires_tool,
     scheduled_polls,
     settings_for,
+    takes_image,
     tool_parameters,
 )
 
@@ -251,7 +252,7 @@ def test_a_failing_request_ends_with_a_session_error_carrying_the_plugins_messag
     settings = settings_for(tool)
     with FakeProvider(settings, Scenario(outcome="failed")) as fake:
         parameters = {}
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
     assert session.blobs == [] and session.messages == []
@@ -341,7 +342,7 @@ def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: Plu
         pytest.skip(f"{tool} declares no parameter that can be {kind}")
     with FakeProvider(settings_for(tool)) as fake:
         parameters = dict(bad)
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
     assert fake.requests == []
@@ -394,7 +395,7 @@ def test_a_value_the_chosen_model_does_not_take_is_refused_over_the_protocol(plu
     for tool, model, name, value in cases:
         with FakeProvider(settings_for(tool)) as fake:
             parameters = {"model": model, name: value}
-            if tool == "image_edit":
+            if takes_image(tool):
                 parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
             session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
         (error,) = session.errors
@@ -479,7 +480,7 @@ def test_a_retired_model_fails_with_the_models_available_now(plugin: PluginProce
     now = [model for model in settings.models.known if model != retired] or [retired + "-2099-preview"]
     with FakeProvider(settings, Scenario(models=now)) as fake:
         parameters = {}
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, model=retired, **parameters))
     assert session.blobs == []

@@ -26,7 +26,9 @@ from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
 
 PRESET = "dashscope"
-TOOLS = ("text2image", "image_edit", "text2video")
+TOOLS = ("text2image", "image_edit", "text2video", "image2video")
+# The tools whose result is one video (VideoSynthesis, output.video_url).
+VIDEO_TOOLS = ("text2video", "image2video")
 CLIENT = f"dashscope {dashscope.__version__}"
 API_KEY = "sk-contract-0123456789"
 SUBMIT_HEADERS = ("authorization", "x-dashscope-async")
@@ -36,6 +38,7 @@ SUBMIT_PATHS = {
     "text2image": "/api/v1/services/aigc/text2image/image-synthesis",
     "image_edit": "/api/v1/services/aigc/image2image/image-synthesis",
     "text2video": "/api/v1/services/aigc/video-generation/video-synthesis",
+    "image2video": "/api/v1/services/aigc/video-generation/video-synthesis",
 }
 POLL_PATH = f"/api/v1/tasks/{TASK}"
 # The status-code reference's messages, verbatim.
@@ -46,6 +49,7 @@ MODERATION = "Input or output data may contain inappropriate content."
 # An MP4's first box, so the plugin's type sniffing sees a video.
 MP4 = bytes.fromhex("0000001866747970") + b"isom\x00\x00\x02\x00isomavc1" + b"\x00\x00\x00\x08mdat"
 EDIT_PROMPT = "Make the sky purple"
+I2V_PROMPT = "The cat turns its head and starts to run"
 
 
 def base_path(tool: str) -> str:
@@ -62,6 +66,11 @@ def call(tool: str) -> Call:
         return Call(model="wanx2.1-imageedit", prompt=EDIT_PROMPT, n=2, seed=7, image=png("dashscope input"))
     if tool == "text2video":
         return Call(model="wan2.2-t2v-plus", negative_prompt="blurry", size="1920x1080", duration=5, seed=7)
+    if tool == "image2video":
+        return Call(
+            model="wan2.5-i2v-preview", prompt=I2V_PROMPT, negative_prompt="blurry", size="1080P", duration=5, seed=7,
+            image=png("dashscope i2v input"),
+        )  # fmt: skip
     return Call(model="wan2.2-t2i-flash", negative_prompt="blurry", size="1024x1024", seed=7)
 
 
@@ -79,19 +88,30 @@ def family_calls(tool: str) -> dict[str, Call]:
             "wanx21-t2v-plus": Call(model="wanx2.1-t2v-plus", size="720x1280", duration=5, **video),
             "wanx21-t2v-turbo": Call(model="wanx2.1-t2v-turbo", size="832x480", duration=5, **video),
         }
+    if tool == "image2video":
+        # Each model is its own family: its resolution tiers (not W*H: the video keeps the image's shape) and
+        # durations; the 2.1 turbo takes 3 or 4 s too.
+        i2v = {"prompt": I2V_PROMPT, "negative_prompt": "blurry", "seed": 7, "image": png("dashscope i2v input")}
+        return {
+            "wan25-i2v-preview": Call(model="wan2.5-i2v-preview", size="720P", duration=10, **i2v),
+            "wan22-i2v-plus": Call(model="wan2.2-i2v-plus", size="480P", duration=5, **i2v),
+            "wan22-i2v-flash": Call(model="wan2.2-i2v-flash", size="480P", duration=5, **i2v),
+            "wanx21-i2v-plus": Call(model="wanx2.1-i2v-plus", size="720P", duration=5, **i2v),
+            "wanx21-i2v-turbo": Call(model="wanx2.1-i2v-turbo", size="480P", duration=3, **i2v),
+        }
     # A free W*H inside the documented 512-1440 per side, not one of the menu's sizes.
     return {"wan-t2i": Call(model="wan2.2-t2i-plus", negative_prompt="blurry", size="1440x810", n=2, seed=7)}
 
 
 def scenarios(tool: str) -> tuple[str, ...]:
     failures = ("bad_key", "http_error", "task_failed", "status_500")
-    if tool == "text2video":
+    if tool in VIDEO_TOOLS:
         return ("success", *failures)
     return ("success", "partial", *failures)
 
 
 def sdk_only(tool: str) -> dict[str, str]:
-    if tool == "text2video":
+    if tool in VIDEO_TOOLS:
         # VideoSynthesis fills these in itself; the documented request has them as optional (defaults apply).
         return {
             "input.extend_prompt": "SDK default (prompt_extend=True)",
@@ -122,7 +142,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         if scenario == "status_500"
         else running
     )
-    if tool == "text2video":
+    if tool in VIDEO_TOOLS:
         video = MP4 + b"dashscope video"
         url = serve_file(recorder, "video.mp4", video, "video/mp4")
         done = {"task_id": TASK, "task_status": "SUCCEEDED", "video_url": url}
@@ -148,6 +168,15 @@ def official(origin: str, tool: str, call: Call) -> Official:
             model=call.model, prompt=call.prompt, negative_prompt=call.negative_prompt, size=size,
             duration=call.duration, seed=call.seed, api_key=API_KEY,
         )  # fmt: skip
+    elif tool == "image2video":
+        # The plugin sends the image inline (image_input's default, data_uri); the SDK sends a data URI as given
+        # (it uploads only a local file path). The tier goes as `resolution`, which the SDK passes through.
+        assert call.image is not None
+        image = "data:image/png;base64," + base64.b64encode(call.image).decode("ascii")
+        response = VideoSynthesis.async_call(
+            model=call.model, prompt=call.prompt, img_url=image, negative_prompt=call.negative_prompt,
+            resolution=call.size, duration=call.duration, seed=call.seed, api_key=API_KEY,
+        )  # fmt: skip
     elif tool == "image_edit":
         assert call.image is not None
         image = "data:image/png;base64," + base64.b64encode(call.image).decode("ascii")
@@ -164,7 +193,7 @@ def official(origin: str, tool: str, call: Call) -> Official:
         )  # fmt: skip
     if response.status_code != HTTPStatus.OK:  # the submit was refused: call() would raise InvalidTask here
         return Official(error=response.message)
-    synthesis, submitted = (VideoSynthesis if tool == "text2video" else ImageSynthesis), response
+    synthesis, submitted = (VideoSynthesis if tool in VIDEO_TOOLS else ImageSynthesis), response
     response = synthesis.wait(submitted, api_key=API_KEY)
     if response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR:
         # wait() retries only 503 and 504 on a status request (dashscope.common.constants.REPEATABLE_STATUS) and
@@ -176,6 +205,6 @@ def official(origin: str, tool: str, call: Call) -> Official:
     output = response.output
     if output.task_status != "SUCCEEDED":
         return Official(error=output.message)
-    if tool == "text2video":
+    if tool in VIDEO_TOOLS:
         return Official(results=[output.video_url])
     return Official(results=[result.url for result in output.results if result.url])
