@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 # The schema's dotted-path rule, applied here to body_fields targets (a size may map to two of them).
 DOTTED_PATH = re.compile(schema()["dotted"]["pattern"])
 # The inputs a tool cannot work without, besides the prompt and the model.
-REQUIRED_INPUTS = {"image_edit": ("image",)}
+REQUIRED_INPUTS = {"image_edit": ("image",), "image2video": ("image",)}
+# The tools that wait on a video job, which only an asynchronous API can give (includes/tools.yml's async_only).
+ASYNC_ONLY = ("text2video", "image2video")
 
 
 def first_problem(settings: Settings, tool: str) -> str | None:
@@ -33,7 +35,7 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     named_in_path = "{model}" in str(submit.path)
     needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
     checks: list[tuple[bool, str]] = [
-        (tool == "text2video" and settings.mode != "async", "text2video needs mode async"),
+        (tool in ASYNC_ONLY and settings.mode != "async", f"{tool} needs mode async"),
         (
             settings.mode == "async" and not submit.poll_url_field and "{task_id}" not in str(poll.path),
             "poll.path needs {task_id}",

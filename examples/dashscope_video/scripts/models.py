@@ -29,7 +29,7 @@ from job_client import PluginError  # noqa: E402
 from job_client.models import ListingCache, ModelLister  # noqa: E402
 from job_client.settings import SETTINGS_FILE, Settings, load_settings  # noqa: E402
 
-JOB_TOOLS = ("text2image", "image_edit", "text2video")
+JOB_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
 
 
 def tool_settings() -> dict[str, Settings]:

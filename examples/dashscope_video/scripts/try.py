@@ -37,12 +37,13 @@ from job_client import PluginError, load_settings  # noqa: E402
 BLOB = ToolInvokeMessage.MessageType.BLOB
 JSON = ToolInvokeMessage.MessageType.JSON
 # Tools that start a generation, in the order try.py picks a default from those this plugin has.
-RUNNABLE_TOOLS = ("text2image", "image_edit", "text2video")
+RUNNABLE_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
 # One example per tool; --help shows those of the tools this plugin has (found in tools/, not fixed at render).
 EXAMPLES = {
     "text2image": 'python scripts/try.py "a golden cat" --tool text2image --fake',
     "image_edit": 'python scripts/try.py "make it a watercolor" --tool image_edit --image cat.jpg --fake',
     "text2video": 'python scripts/try.py "a cat surfing a wave" --tool text2video --fake',
+    "image2video": 'python scripts/try.py "the cat starts to run" --tool image2video --image cat.jpg --fake',
 }
 
 
@@ -56,11 +57,22 @@ def description(tools: list[str]) -> str:
     summary = (__doc__ or "").split("\n\n")[0]
     examples = "\n".join(f"    {EXAMPLES[tool]}" for tool in tools)
     real = f'    python scripts/try.py "a golden cat" --tool {tools[0]}  # the real API; key from .env or environment'
-    if tools[0] == "image_edit":
-        real = real.replace(" --tool image_edit", " --tool image_edit --image cat.jpg")
+    if takes_image(tools[0]):
+        real += " --image cat.jpg"
     return f"{summary}\n\nThis plugin's tools: {', '.join(tools)}.\n\n{examples}\n{real}\n\n" + (
         "With --fake every result is a placeholder from the fake API, not a generated image or video."
     )
+
+
+def declared_parameters(tool: str) -> dict[str, dict[str, Any]]:
+    """The tool's parameters as its tools/<name>.yaml declares them, by name."""
+    tool_yaml = yaml.safe_load((PLUGIN_ROOT / "tools" / f"{tool}.yaml").read_text(encoding="utf-8"))
+    return {parameter["name"]: parameter for parameter in tool_yaml.get("parameters") or []}
+
+
+def takes_image(tool: str) -> bool:
+    """Whether the tool takes an input image (image_edit, image2video): its YAML declares an `image` file."""
+    return declared_parameters(tool).get("image", {}).get("type") == "file"
 
 
 def tool_class(name: str) -> type[Tool]:
@@ -113,8 +125,7 @@ def file_parameter(url: str, path: Path) -> dict[str, Any]:
 def parse_parameters(tool: str, prompt: str, pairs: list[str]) -> dict[str, Any]:
     """Tool parameters from `name=value` pairs, typed as the tool YAML declares (numbers as Dify sends them).
     Values are checked by the tool itself, as in Dify: a refused one fails the run before any request."""
-    tool_yaml = yaml.safe_load((PLUGIN_ROOT / "tools" / f"{tool}.yaml").read_text(encoding="utf-8"))
-    declared = {parameter["name"]: parameter for parameter in tool_yaml["parameters"]}
+    declared = declared_parameters(tool)
     parameters: dict[str, Any] = {"prompt": prompt}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -159,13 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("prompt", help="what to generate, or the edit instruction")
     parser.add_argument("--tool", choices=tools, default=tools[0], help=f"the tool to run (default {tools[0]})")
-    parser.add_argument("--image", type=Path, help="input image for image_edit")
+    parser.add_argument("--image", type=Path, help="input image for image_edit and image2video")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a tool parameter")
     parser.add_argument("--out", type=Path, default=PLUGIN_ROOT / "try-output", help="folder for the results")
     parser.add_argument("--fake", action="store_true", help="use the embedded fake API on 127.0.0.1 (no key)")
     args = parser.parse_args(argv)
-    if (args.tool == "image_edit") != (args.image is not None):
-        parser.error("--image goes with --tool image_edit, and image_edit needs --image")
+    if takes_image(args.tool) != (args.image is not None):
+        needing = ", ".join(tool for tool in tools if takes_image(tool)) or "none in this plugin"
+        parser.error(f"--image goes with the tools that take an input image ({needing}), and they need it")
     parameters = parse_parameters(args.tool, args.prompt, args.param)
     with contextlib.ExitStack() as stack:
         if args.image is not None:

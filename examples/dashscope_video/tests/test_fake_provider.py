@@ -93,18 +93,22 @@ def test_sample_images_are_real_jpegs_that_differ_per_label() -> None:
     assert len(sample_jpeg(min_size=100_000)) == 100_000
 
 
+def minimal_submit() -> dict[str, Any]:
+    """requests.post's body arguments for a submit the fake accepts: a prompt, and the input image if one is needed."""
+    body: dict[str, Any] = {"prompt": "x"}
+    image_field = SETTINGS.submit.body_fields.get("image")
+    if image_field and SETTINGS.submit.body_format == "multipart":  # an edit API taking a file part
+        return {"data": body, "files": {image_field: ("image.jpg", sample_jpeg("input"), "image/jpeg")}}
+    if image_field:  # the settings of a tool with an input image (image_edit, image2video): it is required
+        put(body, image_field, data_uri(sample_jpeg("input"), "image/jpeg"))
+    return {"json": body}
+
+
 def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFake) -> None:
     fake = start_fake()
     url = fake.base_url + SETTINGS.submit.path
     auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
-    body: dict[str, Any] = {"prompt": "x"}
-    files = None
-    image_field = SETTINGS.submit.body_fields.get("image")
-    if image_field and SETTINGS.submit.body_format == "multipart":  # an edit API taking a file part
-        files = {image_field: ("image.jpg", sample_jpeg("input"), "image/jpeg")}
-    elif image_field:  # the settings of an editing tool: its input image is required
-        put(body, image_field, data_uri(sample_jpeg("input"), "image/jpeg"))
-    sent = {"data": body, "files": files} if files else {"json": body}
+    sent = minimal_submit()
     assert requests.post(url, **sent, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
     if SETTINGS.submit.headers:
         refused = requests.post(url, **sent, headers=auth, timeout=5)
@@ -150,7 +154,7 @@ def test_a_video_result_is_a_single_url_at_the_result_field(start_fake: StartFak
     auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
     submitted = requests.post(
         fake.base_url + SETTINGS.submit.path.replace("{model}", SETTINGS.default_model),
-        json={"prompt": "x"},
+        **minimal_submit(),
         headers={**auth, **SETTINGS.submit.headers},
         timeout=5,
     )

@@ -371,7 +371,10 @@ def test_an_asynchronous_submit_waits_request_timeout_and_is_never_sent_twice(
     start_fake: StartFake, job: JobKind, clock: VirtualClock
 ) -> None:
     job.skip_unless_async()
-    settings = with_budget(job.settings)
+    # A wait-style create reads for its model family's own timeout (tested apart): here, the settings' one.
+    budget = with_budget(job.settings)
+    families = {name: dataclasses.replace(family, request_timeout=0.0) for name, family in budget.families.items()}
+    settings = dataclasses.replace(budget, families=families)
     fake = start_fake(settings=settings, clock=clock)
     session = SlowSession(clock, is_submit, math.inf)
     started = clock.now

@@ -31,6 +31,7 @@ from support import (
 )
 
 from job_client.errors import JobTimeoutError, PluginError, ProviderHttpError, TaskFailedError
+from job_client.families import model_family
 from job_client.paths import find_all
 from job_client.settings import Settings
 
@@ -66,13 +67,23 @@ def submit_task(fake: FakeProvider) -> str:
     return str(variable.message.variable_value)
 
 
+def handle_of(fake: FakeProvider, job_id: str) -> str:
+    """The task id the submit tool reports: the job's id, or its status URL where the API names one (fal)."""
+    if fake.settings.submit.poll_url_field:
+        return f"{fake.base_url}/_fake/status/{job_id}"
+    return job_id
+
+
 def assert_mp4_blob(message: ToolInvokeMessage, served: bytes, task_id: str) -> None:
     assert message.type == MessageType.BLOB
     assert message.message.blob == served
-    assert message.meta == {
-        "mime_type": "video/mp4",
-        "filename": f"{settings_for('text2video').file_prefix}-{task_id}-1.mp4",
-    }
+    assert message.meta["mime_type"] == "video/mp4"
+    prefix = settings_for("text2video").file_prefix
+    if task_id.startswith("http"):  # a status URL, made safe for a file name
+        assert message.meta["filename"].startswith(f"{prefix}-http-")
+        assert message.meta["filename"].endswith(f"-{task_id.rsplit('/', 1)[1]}-1.mp4")
+    else:
+        assert message.meta["filename"] == f"{prefix}-{task_id}-1.mp4"
 
 
 # ── one-shot text2video ────────────────────────────────────────────────────────
@@ -90,11 +101,16 @@ def test_one_shot_video_is_an_mp4_blob_never_an_image(start_fake: StartFake) -> 
     # What was sent: the prompt, the video model, and the select values typed as the API wants them.
     fields = settings.submit.body_fields
     assert find_all(job.body, fields["prompt"]) == [PROMPT]
-    assert find_all(job.body, fields["model"]) == [settings.default_model]
+    if "model" in fields:  # else the model is in the submit path (fal, Replicate)
+        assert find_all(job.body, fields["model"]) == [settings.default_model]
     declared = tool_parameters("text2video")
-    if "duration" in fields and "duration" in declared:
-        assert find_all(job.body, fields["duration"]) == [int(declared["duration"])]
-    if "size" in fields and "size" in declared:
+    family = model_family(settings, settings.default_model)
+    taken = family.body_fields if family is not None else fields
+    if "duration" in taken and "duration" in declared:
+        # An integer, or the option's text where the API takes it so (fal's Kling: "5").
+        sent = int(declared["duration"]) if "duration" in settings.submit.integer_fields else str(declared["duration"])
+        assert find_all(job.body, taken["duration"]) == [sent]
+    if "size" in fields and "size" in declared and "x" in str(declared["size"]):
         width, height = str(declared["size"]).split("x")
         assert find_all(job.body, fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
 
@@ -144,13 +160,14 @@ def test_submit_returns_the_task_id_at_once_without_polling(start_fake: StartFak
     assert types(messages) == [MessageType.VARIABLE, MessageType.JSON, MessageType.TEXT]
     (job,) = fake.jobs
     variable, summary, text = messages
-    assert (variable.message.variable_name, variable.message.variable_value) == ("task_id", job.id)
+    handle = handle_of(fake, job.id)
+    assert (variable.message.variable_name, variable.message.variable_value) == ("task_id", handle)
     assert summary.message.json_object == {
-        "task_id": job.id,
+        "task_id": handle,
         "model": settings_for("text2video").default_model,
         "status": "submitted",
     }
-    assert job.id in text.message.text
+    assert handle in text.message.text
     assert [request.kind for request in fake.requests] == ["submit"]
 
 
@@ -188,7 +205,9 @@ def test_query_of_a_finished_task_returns_the_mp4(start_fake: StartFake) -> None
     assert not IMAGE_TYPES & set(types(messages))
     assert_mp4_blob(messages[0], fake.jobs[0].images[0], task_id)
     assert messages[1].message.json_object["task_id"] == task_id
-    assert [request.kind for request in fake.requests] == ["submit", "poll", "poll", "file"]
+    # A two-step API (fal) fetches the results from their own URL once the status says done.
+    result = ["result"] if fake.settings.submit.result_url_field else []
+    assert [request.kind for request in fake.requests] == ["submit", "poll", "poll", *result, "file"]
 
 
 def test_query_of_a_failed_task_raises_with_the_reason(start_fake: StartFake) -> None:
@@ -204,7 +223,7 @@ def test_query_of_a_failed_task_raises_with_the_reason(start_fake: StartFake) ->
 def test_query_of_an_unknown_task_names_the_http_status(start_fake: StartFake) -> None:
     fake = start_video(start_fake)
     with pytest.raises(ProviderHttpError) as caught:
-        invoke("video_query", fake, task_id="no-such-task")
+        invoke("video_query", fake, task_id=handle_of(fake, "no-such-task"))
     assert "HTTP 404" in str(caught.value) and "Task no-such-task not found" in str(caught.value)
 
 
@@ -212,4 +231,16 @@ def test_query_without_a_task_id_is_refused_before_any_request(start_fake: Start
     fake = start_video(start_fake)
     with pytest.raises(PluginError, match="'task_id' .* is required but empty"):
         invoke("video_query", fake, task_id="   ")
+    assert fake.requests == []
+
+
+def test_query_by_a_bare_id_where_only_the_status_url_answers_is_refused_before_any_request(
+    start_fake: StartFake,
+) -> None:
+    fake = start_video(start_fake)
+    if not fake.settings.submit.poll_url_field or "{task_id}" in fake.settings.poll.path:
+        pytest.skip("this API's status path takes the task id")
+    with pytest.raises(PluginError, match="pass the task_id the submit tool returned") as caught:
+        invoke("video_query", fake, task_id="fake-task-1")
+    assert "提交工具返回的 task_id" in str(caught.value)
     assert fake.requests == []

@@ -215,6 +215,13 @@ class JobClient:
         deadline = started + self.settings.request_timeout
         # A task id that is a URL (an API with submit.poll_url_field) is its own status URL.
         is_url = task_id.startswith(("http://", "https://"))
+        if not is_url and self.settings.submit.poll_url_field and "{task_id}" not in self.settings.poll.path:
+            raise PluginError(
+                f"{self.settings.provider_label} is asked by the task's status URL: pass the task_id the submit "
+                f"tool returned (a URL), not '{task_id}'.",
+                f"{self.settings.provider_label} 需通过任务的状态 URL 查询：请传入提交工具返回的 task_id（一个 URL），"
+                f"而不是 '{task_id}'。",
+            )
         path = task_id if is_url else self.settings.poll.path.replace("{task_id}", task_id)
         for attempt in range(1, 4):
             response = self._request("GET", path, deadline=deadline, headers=self.settings.poll.headers, doing=STATUS)
@@ -231,8 +238,19 @@ class JobClient:
         status = self._task_status(payload, task_id)
         if status not in self.settings.poll.success:
             return TaskProgress(task_id, status)
-        files, oversized, failures = self._collect_results(payload, task_id, started + self.settings.max_wait)
         model = str(find_first(payload, ["model", "output.model"]) or "")
+        deadline = started + self.settings.max_wait
+        result_url = self._url_at(payload, self.settings.submit.result_url_field)
+        if result_url:
+            # fal: the status answer says "done" and where the results wait (its response_url).
+            response = self._request("GET", result_url, deadline=deadline, doing=("fetching the results", "获取结果"))
+            if response.status_code >= 400:
+                raise self._http_error(response, "fetching the results", "获取结果")
+        if result_url and self.settings.result.kind == "binary":
+            files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
+        else:
+            payload = self._parsed_results(response) if result_url else payload
+            files, oversized, failures = self._collect_results(payload, task_id, deadline)
         elapsed = self._clock() - started
         result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
         return TaskProgress(task_id, status, result)

@@ -523,7 +523,9 @@ class FakeProvider:
             return self._json(200, merge(document_at(poll.status_field, poll.failure[0]), failure))
         done = document_at(poll.status_field, poll.success[0])
         if self.settings.submit.result_url_field:
-            return self._json(200, done)  # the results are fetched from the result URL
+            # The results are fetched from the result URL, which the status answer names too (fal's response_url).
+            result_url = f"{self.origin}{self._prefix}{RESULT_URL_PATH}{job.id}"
+            return self._json(200, merge(done, document_at(self.settings.submit.result_url_field, result_url)))
         return self._json(200, merge(done, self._results(job)))
 
     def _new_job(self, body: dict[str, Any]) -> Job:

@@ -50,6 +50,7 @@ from support import (
     requires_tool,
     scheduled_polls,
     settings_for,
+    takes_image,
     tool_parameters,
 )
 
@@ -251,7 +252,7 @@ def test_a_failing_request_ends_with_a_session_error_carrying_the_plugins_messag
     settings = settings_for(tool)
     with FakeProvider(settings, Scenario(outcome="failed")) as fake:
         parameters = {}
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
     assert session.blobs == [] and session.messages == []
@@ -295,14 +296,16 @@ def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) ->
     with FakeProvider(settings_for("text2video"), Scenario(job_seconds=job_seconds)) as fake:
         submitted = plugin.request(invoke_request(fake.credentials, "video_submit"))
         (job,) = fake.jobs
-        pending = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        # The task id is the job's, or its status URL where the API names one (fal, Replicate).
+        handle = f"{fake.base_url}/_fake/status/{job.id}" if fake.settings.submit.poll_url_field else job.id
+        pending = plugin.request(invoke_request(fake.credentials, "video_query", task_id=handle))
         time.sleep(max(0.0, job.done_at - time.monotonic()))
-        done = plugin.request(invoke_request(fake.credentials, "video_query", task_id=job.id))
+        done = plugin.request(invoke_request(fake.credentials, "video_query", task_id=handle))
         kinds = [request.kind for request in fake.requests]
     assert submitted.errors == [] and submitted.blobs == []
     variable = submitted.messages[0]
     assert variable["type"] == "variable"
-    assert (variable["message"]["variable_name"], variable["message"]["variable_value"]) == ("task_id", job.id)
+    assert (variable["message"]["variable_name"], variable["message"]["variable_value"]) == ("task_id", handle)
     assert stream_types(submitted) == ["variable", "json", "text"]
     assert pending.errors == [] and pending.blobs == []
     assert stream_types(pending) == ["variable", "json", "text"]
@@ -312,7 +315,8 @@ def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) ->
     (blob,) = done.blobs
     assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
     assert stream_types(done) == ["json", "text"]
-    assert kinds == ["submit", "poll", "poll", "file"]  # submit never waits; each query is one status request
+    result = ["result"] if fake.settings.submit.result_url_field else []  # fal: the results' own URL
+    assert kinds == ["submit", "poll", "poll", *result, "file"]  # submit never waits; a query, one status request
 
 
 def bad_inputs(tool: str, kind: str) -> dict[str, Any]:
@@ -338,7 +342,7 @@ def test_inputs_outside_the_tool_yaml_are_refused_before_any_request(plugin: Plu
         pytest.skip(f"{tool} declares no parameter that can be {kind}")
     with FakeProvider(settings_for(tool)) as fake:
         parameters = dict(bad)
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
     assert fake.requests == []
@@ -391,7 +395,7 @@ def test_a_value_the_chosen_model_does_not_take_is_refused_over_the_protocol(plu
     for tool, model, name, value in cases:
         with FakeProvider(settings_for(tool)) as fake:
             parameters = {"model": model, name: value}
-            if tool == "image_edit":
+            if takes_image(tool):
                 parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
             session = plugin.request(invoke_request(fake.credentials, tool, **parameters))
         (error,) = session.errors
@@ -476,7 +480,7 @@ def test_a_retired_model_fails_with_the_models_available_now(plugin: PluginProce
     now = [model for model in settings.models.known if model != retired] or [retired + "-2099-preview"]
     with FakeProvider(settings, Scenario(models=now)) as fake:
         parameters = {}
-        if tool == "image_edit":
+        if takes_image(tool):
             parameters["image"] = dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)
         session = plugin.request(invoke_request(fake.credentials, tool, model=retired, **parameters))
     assert session.blobs == []

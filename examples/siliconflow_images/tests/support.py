@@ -50,7 +50,7 @@ PROVIDER_NAME: str = PROVIDER_YAML["identity"]["name"]
 TOOL_YAMLS: dict[str, Any] = {tool["identity"]["name"]: tool for tool in map(_yaml, PROVIDER_YAML["tools"])}
 RENDERED_TOOLS: tuple[str, ...] = tuple(TOOL_YAMLS)
 # Tools that start a generation job; each reads its own settings section (tools.<name> over the top level).
-JOB_TOOLS = ("text2image", "image_edit", "text2video")
+JOB_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
 # The settings section each tool reads: the video submit and query tools share the one-shot tool's.
 SETTINGS_SECTION = {"video_submit": "text2video", "video_query": "text2video"}
 
@@ -72,6 +72,11 @@ def requires_tool(name: str) -> pytest.MarkDecorator:
 def parameters_of(tool: str) -> dict[str, dict[str, Any]]:
     """The tool's declared parameters by name ({} when the tool is not rendered)."""
     return {parameter["name"]: parameter for parameter in TOOL_YAMLS.get(tool, {}).get("parameters", [])}
+
+
+def takes_image(tool: str) -> bool:
+    """Whether the tool's form declares an input image file (image_edit, image2video)."""
+    return parameters_of(tool).get("image", {}).get("type") == "file"
 
 
 TOOL_PARAMETERS: dict[str, dict[str, Any]] = parameters_of(TOOL_NAME)

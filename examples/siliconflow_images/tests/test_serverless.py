@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 import requests
 from fake_provider import FakeProvider, Scenario, sample_jpeg
-from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, dify_file, has_tool, settings_for
+from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, dify_file, has_tool, settings_for, takes_image
 from test_plugin_process import REQUEST_TIMEOUT, STARTUP_TIMEOUT, Session, collect_session, invoke_request
 
 from job_client.settings import Settings
@@ -146,7 +146,7 @@ def job_tool() -> str:
 
 
 def tool_inputs(tool: str, fake: FakeProvider) -> dict[str, Any]:
-    if tool == "image_edit":
+    if takes_image(tool):
         return {"image": dify_file(fake.add_file("cat.jpg", INPUT_JPEG), INPUT_JPEG)}
     return {}
 

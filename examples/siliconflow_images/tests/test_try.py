@@ -1,9 +1,10 @@
 """scripts/try.py, the try-run without Dify: it runs as a user runs it, in a subprocess.
 
-Strategy: run try.py with its default tool (this rendering's first of text2image, image_edit, text2video; an
-edit gets ``--image`` with a known JPEG). Offline with --fake the saved file must be exactly the fake provider's
-result; against a fake that refuses the key, the run must fail with the plugin's own message and a non-zero
-status. The key never reaches the output. Each run starts a Python process (about 2 s), so there are three;
+Strategy: run try.py with its default tool (this rendering's first of text2image, image_edit, text2video,
+image2video; a tool with an input image gets ``--image`` with a known JPEG). Offline with --fake the saved file must
+be exactly the fake provider's result; against a fake that refuses the key, the run must fail with the plugin's
+own message and a non-zero status. The key never reaches the output. Each run starts a Python process (about
+2 s), so there are three;
 ``--help`` runs in-process: it must list exactly the tools found in tools/, whatever was rendered.
 """
 
@@ -19,21 +20,30 @@ from types import ModuleType
 
 import pytest
 import yaml
-from fake_provider import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, FakeProvider, Scenario, sample_jpeg, sample_mp4
-from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for
+from fake_provider import (
+    PLACEHOLDER_LABEL,
+    PLACEHOLDER_NOTE,
+    FakeProvider,
+    Scenario,
+    guess_media,
+    sample_jpeg,
+    sample_mp4,
+)
+from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for, takes_image
 
 from job_client.media import sniff_mime_type
 
 # try.py's default: the first tool this plugin has, in the order try.py picks it.
 TOOL = next(tool for tool in JOB_TOOLS if has_tool(tool))
 SETTINGS = settings_for(TOOL)
+MEDIA = guess_media(SETTINGS)
 
 
 def try_run(*args: str, image_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """try.py with the given arguments, plus ``--image`` when the default tool edits an image."""
     environment = {key: value for key, value in os.environ.items() if key not in ("API_KEY", "BASE_URL")}
     extra: list[str] = []
-    if TOOL == "image_edit":
+    if takes_image(TOOL):
         image = image_dir / "input.jpg"
         image.write_bytes(INPUT_JPEG)
         extra = ["--image", str(image)]
@@ -96,7 +106,7 @@ def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     (saved,) = out.iterdir()
     # The fake labels each result with its job, index and prompt, so the expected bytes are known exactly.
-    if TOOL == "text2video":
+    if MEDIA == "video":
         assert saved.read_bytes() == sample_mp4("fake-task-1 video 1 prompt a golden cat")
         assert sniff_mime_type(saved.read_bytes()) == "video/mp4" and saved.suffix == ".mp4"
     else:
@@ -104,8 +114,7 @@ def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
         assert sniff_mime_type(saved.read_bytes()) == "image/jpeg" and saved.suffix == ".jpg"
     assert f"saved {saved}" in result.stdout and "task id:" in result.stdout
     # The 16x16 sample is no generated image: the run says so, and so does the file itself.
-    media = "video" if TOOL == "text2video" else "image"
-    assert f"note: {PLACEHOLDER_NOTE[media]}" in result.stdout
+    assert f"note: {PLACEHOLDER_NOTE[MEDIA]}" in result.stdout
     assert PLACEHOLDER_LABEL.encode() in saved.read_bytes()
 
 
@@ -133,7 +142,7 @@ def test_provider_error_exits_non_zero_with_the_plugins_message(tmp_path: Path) 
 
 
 def image_arguments(tmp_path: Path) -> list[str]:
-    if TOOL != "image_edit":
+    if not takes_image(TOOL):
         return []
     image = tmp_path / "input.jpg"
     image.write_bytes(INPUT_JPEG)

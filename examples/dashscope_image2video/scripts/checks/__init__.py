@@ -1,0 +1,1 @@
+"""The rules of scripts/check.py, one module per concern; check.py runs them in order."""

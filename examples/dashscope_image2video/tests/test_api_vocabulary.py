@@ -1,0 +1,462 @@
+"""The settings vocabulary for APIs unlike this rendering's preset, each case against the fake over real HTTP.
+
+Strategy: every case derives its settings from this rendering's own (dataclasses.replace), switching on one
+piece of vocabulary the way a preset would (multipart bodies, binary results, status and result URLs named by
+the submit answer, results inside lists of objects, model families with their own fields, sizes, limits and
+timeouts, auth header variants, partial failures, HTTP 500 on status requests), starts scripts/fake_provider.py
+built from those settings, and asserts what the fake received (the exact parts, headers and paths) and what the
+plugin returned (the exact bytes, or the exception and its message). So the cases run in every rendering,
+whatever its preset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from typing import Any
+
+import pytest
+import requests
+from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Reply, Scenario
+from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
+
+from job_client import JobClient, JobResult
+from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
+from job_client.inputs import data_uri
+from job_client.parameters import InvalidInputError, Parameter, check_tool_inputs
+from job_client.settings import ModelFamily, NumberLimit, Settings, SizeRange, load_settings
+
+MODEL = "test-model"
+
+
+def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) -> Settings:
+    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
+    base = quick(SETTINGS)
+    changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
+    return dataclasses.replace(base, default_model=MODEL, families={}, extra_headers={}, **changed, **top)
+
+
+def sync_variant(**submit: Any) -> Settings:
+    fields = {"model": "model", "prompt": "prompt", "size": "size", "n": "n"}
+    return variant(
+        mode="sync",
+        sections={
+            "submit": {
+                "path": "/images/generations",
+                "headers": {},
+                "body_fields": fields,
+                "body_extra": {},
+                "integer_fields": ("n",),  # the image count, an integer on the wire (Dify sends 2.0)
+                "body_format": "json",  # whatever this rendering's first tool sends (OpenAI edits: multipart)
+                **submit,
+            },
+            "result": {"field": "data[*].b64_json", "kind": "base64"},
+        },
+    )
+
+
+def async_variant(result_field: str = "output.results[*].url", **submit: Any) -> Settings:
+    fields = {"model": "model", "prompt": "input.prompt", "n": "parameters.n", "size": "parameters.size"}
+    return variant(
+        mode="async",
+        sections={
+            "submit": {
+                "path": "/tasks",
+                "headers": {},
+                "body_fields": fields,
+                "integer_fields": ("n",),
+                "body_format": "json",
+                "task_id_field": "id",
+                "poll_url_field": "",  # this rendering's own (fal, BFL, Replicate) would send the client elsewhere
+                "result_url_field": "",
+                **submit,
+            },
+            "poll": {
+                "path": "/tasks/{task_id}",
+                "headers": {},
+                "status_field": "status",
+                "success": ("SUCCEEDED",),
+                "failure": ("FAILED",),
+                "pending": ("RUNNING",),
+            },
+            "result": {"field": result_field, "kind": "url"},
+        },
+    )
+
+
+def run(fake: FakeProvider, settings: Settings | None = None, **parameters: Any) -> JobResult:
+    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url)
+    return client.generate({"prompt": PROMPT, **parameters})
+
+
+@pytest.fixture
+def fakes() -> Any:
+    started: list[FakeProvider] = []
+
+    def _start(settings: Settings, **scenario: Any) -> FakeProvider:
+        # Images whatever this rendering's tools are (a video-only rendering's file prefix says "video").
+        fake = FakeProvider(settings, Scenario(**{"media": "image", **scenario})).start()
+        started.append(fake)
+        return fake
+
+    yield _start
+    for fake in started:
+        fake.stop()
+
+
+# ── multipart bodies ───────────────────────────────────────────────────────────
+def test_multipart_sends_the_input_image_as_a_file_part_and_the_rest_as_text_fields(fakes: Any) -> None:
+    settings = sync_variant(
+        body_format="multipart",
+        body_fields={"model": "model", "prompt": "prompt", "image": "image", "n": "n"},
+    )
+    fake = fakes(settings)
+    result = run(fake, image=data_uri(INPUT_JPEG, "image/jpeg"), n=2.0)
+    (submit,) = fake.requests_of("submit")
+    content_type = next(value for key, value in submit.headers.items() if key.lower() == "content-type")
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert submit.body["image"] == {"filename": "image.jpg", "content_type": "image/jpeg", "data": INPUT_JPEG}
+    assert submit.body["prompt"] == PROMPT
+    assert submit.body["model"] == MODEL
+    assert submit.body["n"] == "2"  # a Dify float sent as the integer's text
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_a_multipart_api_refuses_a_json_request(fakes: Any) -> None:
+    """The fake enforces the body format, so a client that ignored body_format would fail the case above."""
+    fake = fakes(sync_variant(body_format="multipart"))
+    json_settings = dataclasses.replace(
+        fake.settings, submit=dataclasses.replace(fake.settings.submit, body_format="json")
+    )
+    with pytest.raises(ProviderHttpError, match="must be multipart"):
+        run(fake, json_settings)
+
+
+# ── binary results ─────────────────────────────────────────────────────────────
+def test_a_binary_answer_is_the_file_itself(fakes: Any) -> None:
+    settings = dataclasses.replace(
+        sync_variant(), result=dataclasses.replace(sync_variant().result, field="", kind="binary")
+    )
+    fake = fakes(settings)
+    result = run(fake)
+    (job,) = fake.jobs
+    assert [(media.data, media.mime_type) for media in result.files] == [(job.images[0], "image/jpeg")]
+
+
+def test_binary_results_of_an_async_api_without_a_result_url_are_refused_before_any_request(fakes: Any) -> None:
+    base = async_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, kind="binary")))
+    with pytest.raises(PluginError, match="result_url_field"):
+        run(fake)
+    assert fake.requests == []
+
+
+# ── status and result URLs from the submit answer ──────────────────────────────
+def test_status_url_from_the_submit_answer_with_an_x_key_header(fakes: Any) -> None:
+    """BFL: submit answers {id, polling_url}; the status is asked there, with `x-key: <key>` and no scheme."""
+    settings = dataclasses.replace(
+        async_variant(result_field="result.sample", poll_url_field="polling_url"),
+        auth_header="x-key",
+        auth_scheme="",
+    )
+    settings = dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path=""))
+    fake = fakes(settings)
+    result = run(fake)
+    polls = fake.requests_of("poll")
+    assert polls and all(request.path.endswith(f"{STATUS_URL_PATH}{fake.jobs[0].id}") for request in polls)
+    assert all(request.headers.get("x-key") == fake.api_key for request in fake.requests_of("poll"))
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_result_url_fetched_after_success_with_a_key_scheme(fakes: Any) -> None:
+    """fal: status_url says COMPLETED, then response_url holds {images: [{url}]}; `Authorization: Key <key>`."""
+    settings = dataclasses.replace(
+        async_variant(result_field="images[*].url", poll_url_field="status_url", result_url_field="response_url"),
+        auth_header="Authorization",
+        auth_scheme="Key",
+    )
+    fake = fakes(settings)
+    result = run(fake, n=2)
+    (fetch,) = fake.requests_of("result")
+    assert fetch.headers.get("Authorization") == f"Key {fake.api_key}"
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert len(result.files) == 2
+
+
+def test_result_url_answering_the_file_itself(fakes: Any) -> None:
+    base = async_variant(result_field="", poll_url_field="status_url", result_url_field="response_url")
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, kind="binary")))
+    result = run(fake)
+    assert [media.data for media in result.files] == fake.jobs[0].images[:1]
+
+
+# ── results inside lists of objects ────────────────────────────────────────────
+@pytest.mark.parametrize(("field", "kind"), [("data[*].b64_json", "base64"), ("images[*].url", "url")])
+def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> None:
+    base = sync_variant()
+    fake = fakes(dataclasses.replace(base, result=dataclasses.replace(base.result, field=field, kind=kind)))
+    result = run(fake, n=3)
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert len(set(fake.jobs[0].images)) == 3
+
+
+# ── model families: what each model takes ─────────────────────────────────────
+def family_variant(**families: ModelFamily) -> Settings:
+    """The sync variant whose models are grouped: the fake answers any of them."""
+    return dataclasses.replace(sync_variant(), families=families)
+
+
+KOLORS_LIKE = ModelFamily(
+    match=(MODEL,),
+    body_fields={"model": "model", "prompt": "prompt", "size": "image_size", "n": "batch_size", "guidance": "guidance"},
+    sizes=("1024x1024", "960x1280"),
+    limits={"guidance": NumberLimit(min=1.5, max=20)},
+)
+QWEN_LIKE = ModelFamily(
+    match=("qwen/.*",),
+    body_fields={"model": "model", "prompt": "prompt", "size": "image_size", "guidance": "cfg"},
+    sizes=("1328x1328",),
+    size_range=SizeRange(min_side=256, max_side=1664, multiple=16),
+)
+WIDTH_HEIGHT = ModelFamily(
+    match=("flux-.*",),
+    body_fields={"model": "model", "prompt": "prompt", "size": ["input.width", "input.height"]},
+    size_range=SizeRange(min_side=256, max_side=1440, multiple=32),
+)
+
+
+def test_each_family_sends_its_own_field_names(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    run(fake, size="960*1280", n=2.0, guidance=5.0)
+    run(fake, model="qwen/qwen-image", size="1328x1328", guidance=4.0)
+    kolors, qwen = (request.body for request in fake.requests_of("submit"))
+    separator = fake.settings.submit.size_separator  # this rendering's: 1024x1024 or 1024*1024
+    assert kolors == {
+        "model": MODEL, "prompt": PROMPT, "image_size": f"960{separator}1280", "batch_size": 2, "guidance": 5.0
+    }  # fmt: skip
+    assert qwen == {"model": "qwen/qwen-image", "prompt": PROMPT, "image_size": f"1328{separator}1328", "cfg": 4.0}
+
+
+def test_a_parameter_the_model_does_not_take_is_refused_naming_what_it_takes(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, model="qwen/qwen-image", n=2.0)
+    assert "Input 'n': qwen/qwen-image does not take it; it takes: size, guidance." in caught.value.english
+    assert "参数 'n'：qwen/qwen-image 不支持该参数；它支持：size、guidance。" in caught.value.chinese
+    assert fake.requests == []
+
+
+def test_a_size_the_model_does_not_take_is_refused_before_any_request(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE, qwen=QWEN_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, size="1328x1328")
+    assert f"Input 'size' is \"1328x1328\"; allowed for {MODEL}: one of 1024x1024, 960x1280." in caught.value.english
+    assert f"参数 'size'为 \"1328x1328\"；{MODEL} 允许：1024x1024, 960x1280 之一。" in caught.value.chinese
+    for size in ("1680x1024", "1000x1000", "128x1024"):  # past the side, not a multiple of 16, under the side
+        with pytest.raises(InvalidInputError, match="WxH with sides 256-1664, multiples of 16"):
+            run(fake, model="qwen/qwen-image", size=size)
+    assert fake.requests == []
+    assert run(fake, model="qwen/qwen-image", size="1024x576").files  # in the range, off the menu
+
+
+def test_a_family_limit_is_refused_with_the_model_named(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE))
+    with pytest.raises(InvalidInputError, match=f"Input 'guidance' is 1; allowed for {MODEL}: 1.5 to 20."):
+        run(fake, guidance=1.0)
+    assert fake.requests == []
+
+
+def test_width_and_height_fields_get_two_integers(fakes: Any) -> None:
+    fake = fakes(family_variant(flux=WIDTH_HEIGHT))
+    run(fake, model="flux-dev", size="1440 x 832")
+    (submit,) = fake.requests_of("submit")
+    assert submit.body == {"model": "flux-dev", "prompt": PROMPT, "input": {"width": 1440, "height": 832}}
+
+
+def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> None:
+    fake = fakes(family_variant(kolors=KOLORS_LIKE))
+    with pytest.raises(InvalidInputError) as caught:
+        run(fake, model="retired-model")
+    assert "no model family in settings.yaml covers it" in caught.value.english
+    assert "没有覆盖它的模型系列" in caught.value.chinese
+    assert fake.requests == []
+
+
+def test_the_form_default_a_model_does_not_take_is_fitted_to_it_and_a_chosen_value_is_not() -> None:
+    settings = family_variant(kolors=KOLORS_LIKE, qwen=dataclasses.replace(QWEN_LIKE, size_range=None))
+    size = Parameter("size", "select", default="1024x1024", options=("1024x1024", "1328x1328"), label="Size")
+    count = Parameter("n", "number", default=1, min=1, max=4, precision=0, label="Images", label_zh="数量")
+    qwen = {"model": "qwen/qwen-image", "prompt": PROMPT}
+    # What the form pre-selects for the default model reaches another model fitted to it, not as an error: its own
+    # first size (some APIs require one), and no count it does not take.
+    assert check_tool_inputs([size, count], {**qwen, "size": "1024x1024", "n": 1.0}, settings) == {
+        **qwen,
+        "size": "1328x1328",
+    }
+    with pytest.raises(InvalidInputError, match="Input 'n' \\(Images\\): qwen/qwen-image does not take it"):
+        check_tool_inputs([size, count], {**qwen, "n": 2.0}, settings)
+    kolors = {"model": MODEL, "prompt": PROMPT, "size": "1024x1024", "n": 1}
+    assert check_tool_inputs([size, count], {**kolors, "n": 1.0}, settings) == kolors
+
+
+def test_a_wait_style_submit_reads_for_its_familys_timeout_within_max_wait() -> None:
+    """Replicate holds a `Prefer: wait` create up to 60 s: the submit reads longer than that, never past max_wait."""
+    slow = dataclasses.replace(KOLORS_LIKE, request_timeout=75.0)
+    settings = dataclasses.replace(
+        async_variant(), families={"kolors": slow}, request_timeout=30.0, max_wait=240.0, api_key_prefix=""
+    )
+    session = RecordingSession()
+    JobClient(settings, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job(
+        {"prompt": PROMPT}
+    )
+    assert session.timeouts == [(10.0, 75.0)]
+    short = dataclasses.replace(settings, max_wait=40.0, request_timeout=30.0)
+    JobClient(short, "sk-test", "http://127.0.0.1:9", session=session, clock=lambda: 0.0).submit_job({"prompt": PROMPT})
+    assert session.timeouts == [(10.0, 75.0), (10.0, 40.0)]
+
+
+class RecordingSession:
+    """A requests.Session stand-in answering every submit with a running task, recording each read timeout."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[tuple[float, float]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        self.timeouts.append(kwargs["timeout"])
+        response = requests.Response()
+        response.status_code = 200
+        response.raw = BodyOnce(json.dumps({"id": "task-1", "status": "RUNNING"}).encode())
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+
+class BodyOnce:
+    """The raw body of a recorded answer: what the client reads a chunk at a time (urllib3's read1)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.stream = io.BytesIO(data)
+
+    def read1(self, amount: int = -1, decode_content: bool = True) -> bytes:
+        return self.stream.read1(amount)
+
+    def close(self) -> None:
+        pass
+
+    def release_conn(self) -> None:
+        pass
+
+
+# ── auth header variants and constant headers ──────────────────────────────────
+@pytest.mark.parametrize(
+    ("auth_header", "auth_scheme", "expected"),
+    [
+        ("Authorization", "Bearer", "Bearer {key}"),
+        ("Authorization", "Key", "Key {key}"),
+        ("x-key", "", "{key}"),
+        ("api-key", "", "{key}"),
+    ],
+)
+def test_auth_header_variants_and_extra_headers(fakes: Any, auth_header: str, auth_scheme: str, expected: str) -> None:
+    settings = dataclasses.replace(
+        sync_variant(), auth_header=auth_header, auth_scheme=auth_scheme, extra_headers={"Prefer": "wait"}
+    )
+    fake = fakes(settings)
+    run(fake)
+    (submit,) = fake.requests_of("submit")
+    sent = {key.lower(): value for key, value in submit.headers.items()}
+    assert sent[auth_header.lower()] == expected.format(key=fake.api_key)
+    assert sent["prefer"] == "wait"
+    without = dataclasses.replace(settings, extra_headers={})
+    with pytest.raises(InvalidApiKeyError):  # the fake insists on the constant header
+        run(fake, without)
+
+
+# ── partial failures ───────────────────────────────────────────────────────────
+def test_a_result_list_with_a_failed_item_delivers_the_rest_and_names_the_failure(fakes: Any) -> None:
+    fake = fakes(async_variant(), failed_items=1, failure_reason="Output image blocked by moderation.")
+    result = run(fake, n=3)
+    assert [media.data for media in result.files] == fake.jobs[0].images[:2]
+    assert result.failures == [f"{ITEM_FAILURE_CODE}: Output image blocked by moderation."]
+
+
+def test_a_result_list_where_every_item_failed_raises_the_providers_message(fakes: Any) -> None:
+    fake = fakes(async_variant(), failed_items=2, failure_reason="Output image blocked by moderation.")
+    with pytest.raises(TaskFailedError, match="Output image blocked by moderation"):
+        run(fake, n=2)
+
+
+# ── HTTP 500 ───────────────────────────────────────────────────────────────────
+def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
+    fake = fakes(async_variant(), poll_replies=[Reply(500), Reply(500)])
+    clock = VirtualClock()
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    result = client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("poll")) == 3
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_http_500_on_status_requests_gives_up_after_a_bounded_number(fakes: Any) -> None:
+    fake = fakes(async_variant(), poll_replies=[Reply(500)] * 20)
+    clock = VirtualClock()
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    with pytest.raises(ProviderHttpError, match="HTTP 500"):
+        client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("poll")) == 6  # MAX_TRANSIENT_POLL_FAILURES + the one that gave up
+
+
+def test_http_500_on_a_submit_is_never_retried(fakes: Any) -> None:
+    fake = fakes(async_variant(), submit_replies=[Reply(500)])
+    with pytest.raises(ProviderHttpError, match="HTTP 500"):
+        run(fake)
+    assert len(fake.requests_of("submit")) == 1
+
+
+def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(fakes: Any) -> None:
+    """Only items that carry an error count as failures; a wrong result.field still says "no result"."""
+    fake = fakes(sync_variant())  # serves data[*].b64_json
+    wrong = dataclasses.replace(fake.settings, result=dataclasses.replace(fake.settings.result, field="data[*].url"))
+    with pytest.raises(NoResultsError, match="no result at 'data\\[\\*\\].url'"):
+        run(fake, wrong)
+
+
+def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
+    settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
+    fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    assert task == f"{fake.base_url}{STATUS_URL_PATH}{fake.jobs[0].id}"
+    progress = client.check_task(task)
+    assert progress.result is not None
+    assert [media.data for media in progress.result.files] == fake.jobs[0].images
+
+
+def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
+    text = (
+        "provider_label: X\nmode: async\nbase_url: https://x.test\ndefault_model: m\n"
+        "auth_header: x-key\nauth_scheme: ''\nextra_headers: {Prefer: wait}\n"
+        "families: {a: {match: [m], sizes: [1024x1024], body_fields: {model: model, prompt: prompt}},\n"
+        "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70,\n"
+        "    body_fields: {model: model, prompt: prompt}}}\n"
+        "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
+        "  body_fields: {model: model, prompt: prompt}}\n"
+        "poll: {success: [Ready], failure: [Error]}\n"
+        "result: {field: '', kind: binary}\n"
+    )
+    (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path / "settings.yaml")
+    assert settings.families["a"].sizes == ("1024x1024",)
+    assert settings.families["b"] == ModelFamily(
+        match=("n.*",),
+        body_fields={"model": "model", "prompt": "prompt"},
+        size_range=SizeRange(max_side=1440),
+        limits={"steps": NumberLimit(max=4)},
+        request_timeout=70,
+    )
+    assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
+    (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
+    with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
+        load_settings(tmp_path / "settings.yaml")
+    (tmp_path / "settings.yaml").write_text(text.replace("multipart", "form"), encoding="utf-8")
+    with pytest.raises(ValueError, match="body_format"):
+        load_settings(tmp_path / "settings.yaml")

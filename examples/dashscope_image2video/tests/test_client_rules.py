@@ -1,0 +1,457 @@
+"""The client's smaller rules and its exact words, in every rendering: what a mutation run found untested.
+
+Strategy: as in test_api_vocabulary.py, each case derives its settings from this rendering's own (a synchronous
+API with base64 results, an asynchronous one with URL results, or a binary answer), starts the fake provider
+built from them and runs the client over real HTTP on 127.0.0.1; waits are replayed on a VirtualClock. Messages
+are compared whole, in English and in Chinese, against text written here: the user reads them in Dify, so a
+changed word is a change to review, and a message that lost its Chinese half fails here.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import email.utils
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from fake_provider import FakeProvider, Reply, Scenario
+from support import PROMPT, VirtualClock, closed_port_url
+from test_api_vocabulary import async_variant, sync_variant
+
+from job_client import JobClient
+from job_client.errors import (
+    BadResponseError,
+    CannotReachError,
+    InvalidApiKeyError,
+    PluginError,
+    ProviderHttpError,
+    RateLimitedError,
+    ResultDownloadError,
+)
+from job_client.settings import Settings
+
+ASYNC = async_variant(poll_url_field="", result_url_field="")  # status at poll.path, results in the answer
+SYNC = sync_variant()
+BINARY = dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, field="", kind="binary"))
+
+
+@pytest.fixture
+def fakes() -> Iterator[Any]:
+    started: list[FakeProvider] = []
+
+    def _start(settings: Settings, clock: VirtualClock | None = None, **scenario: Any) -> FakeProvider:
+        timing: dict[str, Any] = {"clock": clock, "sleep": clock.sleep} if clock else {}
+        fake = FakeProvider(settings, Scenario(**{"media": "image", **scenario}), **timing).start()
+        started.append(fake)
+        return fake
+
+    yield _start
+    for fake in started:
+        fake.stop()
+
+
+def client_for(fake: FakeProvider, clock: VirtualClock | None = None, settings: Settings | None = None) -> JobClient:
+    timing: dict[str, Any] = {"clock": clock, "sleep": clock.sleep} if clock else {}
+    return JobClient(settings or fake.settings, fake.api_key, fake.base_url, **timing)
+
+
+def failure(fake: FakeProvider, clock: VirtualClock | None = None, **parameters: Any) -> PluginError:
+    with pytest.raises(PluginError) as caught:
+        client_for(fake, clock).generate({"prompt": PROMPT, **parameters})
+    return caught.value
+
+
+def words(error: PluginError) -> tuple[type, str, str]:
+    return type(error), error.english, error.chinese
+
+
+LABEL = ASYNC.provider_label
+SCRIPTED = "HTTP {status} (scripted by the fake provider)"
+
+
+# ── HTTP errors, whole ─────────────────────────────────────────────────────────
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (
+            401,
+            (
+                InvalidApiKeyError,
+                f"{LABEL} says the API key is invalid (HTTP 401 while submitting the job): {{detail}}. "
+                "Check the API key.",
+                f"提交任务时 {LABEL} 认为 API Key 无效（HTTP 401）：{{detail}}。请检查 API Key。",
+            ),
+        ),
+        (
+            403,
+            (
+                InvalidApiKeyError,
+                f"{LABEL} refused the request (HTTP 403 while submitting the job): {{detail}}. Check that the API key "
+                "is valid and allowed to use this model.",
+                f"提交任务时 {LABEL} 拒绝了请求（HTTP 403）：{{detail}}。请检查 API Key 是否有效、是否有权使用该模型。",
+            ),
+        ),
+        (
+            429,
+            (
+                RateLimitedError,
+                f"{LABEL} is rate limiting this key (HTTP 429) while submitting the job: {{detail}}. Retry later.",
+                f"提交任务时 {LABEL} 触发限流（HTTP 429）：{{detail}}。请稍后重试。",
+            ),
+        ),
+        (
+            400,
+            (
+                ProviderHttpError,
+                f"{LABEL} returned HTTP 400 while submitting the job: {{detail}}",
+                f"提交任务时 {LABEL} 返回 HTTP 400：{{detail}}",
+            ),
+        ),
+    ],
+    ids=["401", "403", "429", "400"],
+)
+def test_an_http_error_says_what_was_refused_in_both_languages(
+    fakes: Any, status: int, expected: tuple[type, str, str]
+) -> None:
+    clock = VirtualClock()  # a refused submit (429) is retried twice after back-off waits: no real sleep
+    fake = fakes(ASYNC, clock, submit_replies=[Reply(status)] * 3)
+    detail = SCRIPTED.format(status=status)
+    kind, english, chinese = expected
+    assert words(failure(fake, clock)) == (kind, english.format(detail=detail), chinese.format(detail=detail))
+
+
+def test_an_error_without_a_message_field_quotes_the_body(fakes: Any) -> None:
+    fake = fakes(ASYNC, submit_replies=[Reply(400, "Bad   request\nbody")])
+    assert failure(fake).english == f"{LABEL} returned HTTP 400 while submitting the job: Bad request body"
+
+
+def test_a_long_answer_is_cut_at_300_characters_and_the_key_is_never_repeated(fakes: Any) -> None:
+    key = f"{ASYNC.api_key_prefix}fake-key-0123456789"  # the key the fake accepts, echoed in its answer
+    for body, shown in [("x" * 300, "x" * 300), ("y" * 301, "y" * 300 + "…"), (f"key {key}", "key ***")]:
+        error = failure(fakes(ASYNC, submit_replies=[Reply(200, body)]))
+        assert error.english.endswith(f"): {shown}") and error.chinese.endswith(f"）：{shown}"), body
+
+
+def test_an_answer_that_is_not_json_names_the_type_status_and_base_url(fakes: Any) -> None:
+    fake = fakes(ASYNC, submit_replies=[Reply(200, "plain words")])
+    base = fake.base_url
+    assert words(failure(fake)) == (
+        BadResponseError,
+        f"{LABEL} answered the submit response with text/plain; charset=utf-8 instead of JSON (HTTP 200; check the "
+        f"base URL {base}): plain words",
+        f"{LABEL} 的提交任务的响应不是 JSON（text/plain; charset=utf-8，HTTP 200；"
+        f"请检查 Base URL {base}）：plain words",
+    )
+
+
+def test_a_host_that_cannot_be_reached_is_named(fakes: Any) -> None:
+    url = closed_port_url()
+    with pytest.raises(CannotReachError) as caught:
+        JobClient(ASYNC, f"{ASYNC.api_key_prefix}key", url).generate({"prompt": PROMPT})
+    host = url.removeprefix("http://")
+    assert words(caught.value) == (
+        CannotReachError,
+        f"Cannot reach {host} (ConnectionError). Check the base URL and the network.",
+        f"无法连接 {host}（ConnectionError）。请检查 Base URL 和网络。",
+    )
+
+
+# ── the deadline's words ───────────────────────────────────────────────────────
+def test_the_timeout_error_names_the_task_max_wait_and_what_was_under_way(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, max_wait=20.0, request_timeout=10.0)
+    fake = fakes(settings, clock, poll_replies=[Reply(503, headers={"Retry-After": "30"})])
+    with pytest.raises(PluginError) as caught:
+        client_for(fake, clock).generate({"prompt": PROMPT})
+    task = fake.jobs[0].id
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} task {task} did not finish within 20 s (max_wait 20 s). Retry later.",
+        f"{LABEL} 任务 {task} 在 20 秒内未完成（max_wait 20 秒）。请稍后重试。",
+    )
+
+
+def test_a_call_that_runs_out_before_any_task_says_so_without_a_task(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, max_wait=20.0, request_timeout=10.0)
+    fake = fakes(settings, clock, submit_replies=[Reply(503, headers={"Retry-After": "19"})])
+    client = client_for(fake, clock)
+
+    def late_sleep(seconds: float) -> None:  # the retry wait overruns (a busy machine): the next request is not sent
+        clock.sleep(seconds + 2)
+
+    client._sleep = late_sleep
+    with pytest.raises(PluginError) as caught:
+        client.generate({"prompt": PROMPT})
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The {LABEL} call did not finish within 20 s (max_wait 20 s) while submitting the job. Retry later.",
+        f"{LABEL} 调用在提交任务时超出 20 秒（max_wait 20 秒）。请稍后重试。",
+    )
+    assert len(fake.requests_of("submit")) == 1
+
+
+# ── Retry-After and back-off ───────────────────────────────────────────────────
+def test_without_retry_after_the_back_off_doubles_up_to_8_s(fakes: Any) -> None:
+    clock = VirtualClock()
+    fake = fakes(ASYNC, clock, poll_replies=[Reply(503)] * 5)
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    polls = [request.at for request in fake.requests_of("poll")]
+    assert [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)][:5] == [1, 2, 4, 8, 8]
+
+
+@pytest.mark.parametrize("usegmt", [True, False], ids=["GMT", "-0000 (no zone)"])
+def test_retry_after_as_an_http_date_is_waited_for(fakes: Any, usegmt: bool) -> None:
+    clock = VirtualClock()
+    when = email.utils.formatdate(time.time() + 30, usegmt=usegmt)
+    if not usegmt:
+        when = when.replace("+0000", "-0000")
+    fake = fakes(ASYNC, clock, poll_replies=[Reply(503, headers={"Retry-After": when})])
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    first, second = fake.requests_of("poll")[:2]
+    assert 28 <= second.at - first.at <= 30
+
+
+def test_retry_after_in_the_past_falls_back_to_the_back_off(fakes: Any) -> None:
+    clock = VirtualClock()
+    when = email.utils.formatdate(time.time() - 60, usegmt=True)
+    fake = fakes(ASYNC, clock, poll_replies=[Reply(503, headers={"Retry-After": when})])
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    first, second = fake.requests_of("poll")[:2]
+    assert second.at - first.at == 1.0
+
+
+# ── check_credentials, submit_job, check_task ──────────────────────────────────
+def test_check_credentials_passes_a_good_key_and_reports_any_refusal(fakes: Any) -> None:
+    fake = fakes(ASYNC)
+    assert client_for(fake).check_credentials() is None
+    (validate,) = fake.requests_of("validate")
+    assert validate.method == "GET"
+    with pytest.raises(InvalidApiKeyError, match="HTTP 401 while checking the API key"):
+        JobClient(ASYNC, f"{ASYNC.api_key_prefix}wrong", fake.base_url).check_credentials()
+
+
+def test_submit_job_and_check_task_until_done(fakes: Any) -> None:
+    clock = VirtualClock()
+    fake = fakes(ASYNC, clock, job_seconds=5.0, poll_replies=[Reply(503, headers={"Retry-After": "1"})])
+    client = client_for(fake, clock)
+    task, model = client.submit_job({"prompt": PROMPT, "model": "another-model"})
+    assert (task, model) == (fake.jobs[0].id, "another-model")
+    pending = client.check_task(f"  {task} ")
+    assert (pending.task_id, pending.status, pending.result) == (task, "RUNNING", None)
+    clock.sleep(5.0)
+    done = client.check_task(task)
+    assert (done.task_id, done.status) == (task, "SUCCEEDED") and done.result is not None
+    result = done.result
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert [media.filename for media in result.files] == [f"{ASYNC.file_prefix}-{task}-1.jpg"]
+    assert (result.task_id, result.model, result.oversized, result.failures, result.elapsed) == (task, "", [], [], 0)
+    assert result.status_requests == 3  # the 503, the pending answer, the done one: this client's requests
+    assert [request.method for request in fake.requests_of("poll")] == ["GET"] * 3
+
+
+def test_check_task_asks_three_times_at_most(fakes: Any) -> None:
+    clock = VirtualClock()
+    fake = fakes(ASYNC, clock, poll_replies=[Reply(503, headers={"Retry-After": "1"})] * 4)
+    client = client_for(fake, clock)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(ProviderHttpError, match="HTTP 503 while checking the task status"):
+        client.check_task(task)
+    assert len(fake.requests_of("poll")) == 3 and clock.sleeps == [1.0, 1.0]
+
+
+def test_check_task_and_submit_job_refuse_what_they_cannot_do(fakes: Any) -> None:
+    fake = fakes(SYNC)
+    client = client_for(fake)
+    with pytest.raises(PluginError) as caught:
+        client.check_task("  ")
+    assert (caught.value.english, caught.value.chinese) == ("The task id is empty.", "任务 ID 为空。")
+    with pytest.raises(PluginError) as caught:
+        client.submit_job({"prompt": PROMPT})
+    assert (caught.value.english, caught.value.chinese) == (
+        "This API answers synchronously; there is no task to submit.",
+        "该接口为同步接口，没有可提交的任务。",
+    )
+    assert fake.requests == []
+
+
+# ── results: files, base64, binary answers ─────────────────────────────────────
+def test_a_download_answering_400_is_an_error_in_both_languages(fakes: Any) -> None:
+    fake = fakes(ASYNC, image_status=400)
+    host = fake.origin.removeprefix("http://")
+    assert words(failure(fake)) == (
+        ResultDownloadError,
+        f"Could not download result 1 of 1: HTTP 400 from {host}.",
+        f"无法下载第 1/1 个结果：{host} 返回 HTTP 400。",
+    )
+
+
+def test_a_download_cut_off_says_so_in_both_languages(fakes: Any) -> None:
+    fake = fakes(ASYNC, file_transfer="truncated")
+    host = fake.origin.removeprefix("http://")
+    assert words(failure(fake)) == (
+        ResultDownloadError,
+        f"Could not download result 1 of 1 from {host}: the connection closed before the whole file arrived.",
+        f"无法从 {host} 下载第 1/1 个结果：文件未传输完连接就已关闭。",
+    )
+
+
+def test_a_file_exactly_at_the_cap_is_delivered_one_byte_more_is_a_link(fakes: Any) -> None:
+    data = b"\xff\xd8\xff" + b"\0" * 49_997  # 50,000 bytes that sniff as a JPEG
+    for cap, delivered in [(50_000, True), (49_999, False)]:
+        settings = dataclasses.replace(ASYNC, result=dataclasses.replace(ASYNC.result, max_bytes=cap))
+        fake = fakes(settings, image_bytes=data)
+        result = client_for(fake).generate({"prompt": PROMPT})
+        url = f"{fake.origin}/files/{fake.jobs[0].file_names[0]}"
+        if delivered:
+            assert [(media.data, media.mime_type, media.source_url) for media in result.files] == [
+                (data, "image/jpeg", url)
+            ]
+        else:
+            assert result.files == [] and [link.url for link in result.oversized] == [url]
+            assert result.oversized[0].reason == (
+                f"Result 1 is larger than the {cap / 1e6:.3g} MB file cap (0.1 MB); returned as a link instead."
+            )
+
+
+def test_base64_results_are_decoded_and_checked(fakes: Any) -> None:
+    fake = fakes(SYNC)
+    (media,) = client_for(fake).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type, media.filename) == (
+        fake.jobs[0].images[0],
+        "image/jpeg",
+        f"{SYNC.file_prefix}-result-1.jpg",
+    )
+    not_base64 = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": "not base64!"}]})])
+    assert words(failure(not_base64)) == (
+        ResultDownloadError,
+        "Result 1 is not valid base64 (check result.kind in settings.yaml).",
+        "第 1 个结果不是有效的 base64（请检查 settings.yaml 中的 result.kind）。",
+    )
+    data_uri = "data:image/jpeg;base64," + base64.b64encode(fake.jobs[0].images[0]).decode()
+    as_uri = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": data_uri}]})])
+    assert [media.data for media in client_for(as_uri).generate({"prompt": PROMPT}).files] == [fake.jobs[0].images[0]]
+    small = dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, max_bytes=100))
+    too_big = fakes(small)
+    assert words(failure(too_big)) == (
+        ResultDownloadError,
+        f"Result 1 is {len(fake.jobs[0].images[0]) / 1e6:.1f} MB, above the 0.0001 MB cap, and the API returned no "
+        "URL to link instead.",
+        f"第 1 个结果为 {len(fake.jobs[0].images[0]) / 1e6:.1f} MB，超过 0.0001 MB 上限，且接口未返回可用链接。",
+    )
+
+
+def test_a_binary_answer_is_checked_for_json_and_size(fakes: Any) -> None:
+    json_instead = fakes(BINARY, submit_replies=[Reply(200, {"error": {"message": "quota"}})])
+    assert words(failure(json_instead)) == (
+        BadResponseError,
+        f'{LABEL} answered application/json where a file was expected: {{"error": {{"message": "quota"}}}}',
+        f'{LABEL} 返回了 application/json，而不是文件：{{"error": {{"message": "quota"}}}}',
+    )
+    small = dataclasses.replace(BINARY, result=dataclasses.replace(BINARY.result, max_bytes=100))
+    fake = fakes(small)
+    error = failure(fake)
+    size = len(fake.jobs[0].images[0]) / 1e6
+    assert words(error) == (
+        ResultDownloadError,
+        f"The result is {size:.1f} MB, above the 0.0001 MB cap.",
+        f"结果为 {size:.1f} MB，超过 0.0001 MB 上限。",
+    )
+    unknown = fakes(BINARY, submit_replies=[Reply(200, "raw bytes", {"Content-Type": "image/x-new; q=1"})])
+    (media,) = client_for(unknown).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type) == (b"raw bytes", "image/x-new")
+
+
+@pytest.mark.parametrize(
+    ("task_id", "stem"),
+    [
+        (None, "result"),
+        ("abc-123_X", "abc-123_X"),
+        ("https://api.example.com/v1/tasks/7?x=1", "https-api-example-com-v1-tasks-7-x-1"),
+        ("../..//", "result"),
+        ("a" * 70, "a" * 64),
+    ],
+)
+def test_file_names_are_safe_whatever_the_task_id(fakes: Any, task_id: str | None, stem: str) -> None:
+    client = JobClient(ASYNC, "key", "http://127.0.0.1:9")
+    assert client._file_stem(task_id, 2) == f"{ASYNC.file_prefix}-{stem}-2"
+
+
+def test_a_good_status_answer_resets_the_count_of_transient_failures(fakes: Any) -> None:
+    """Five refusals in a row are borne; a RUNNING answer in between starts the count again."""
+    clock = VirtualClock()
+    running = Reply(200, {"status": "RUNNING"})
+    fake = fakes(ASYNC, clock, job_seconds=60.0, poll_replies=[Reply(503)] * 5 + [running] + [Reply(503)] * 5)
+    result = client_for(fake, clock).generate({"prompt": PROMPT})
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    sixth = fakes(ASYNC, clock, poll_replies=[Reply(503)] * 6)
+    with pytest.raises(ProviderHttpError, match="HTTP 503 while checking the task status"):
+        client_for(sixth, clock).generate({"prompt": PROMPT})
+    assert len(sixth.requests_of("poll")) == 6
+
+
+def test_a_status_request_refused_with_400_ends_the_call(fakes: Any) -> None:
+    fake = fakes(ASYNC, poll_replies=[Reply(400)])
+    assert words(failure(fake)) == (
+        ProviderHttpError,
+        f"{LABEL} returned HTTP 400 while checking the task status: {SCRIPTED.format(status=400)}",
+        f"查询任务状态时 {LABEL} 返回 HTTP 400：{SCRIPTED.format(status=400)}",
+    )
+    assert len(fake.requests_of("poll")) == 1
+
+
+def test_a_binary_answer_exactly_at_the_cap_is_delivered_with_its_sniffed_type(fakes: Any) -> None:
+    data = b"\xff\xd8\xff" + b"\0" * 97  # 100 bytes that sniff as a JPEG
+    settings = dataclasses.replace(BINARY, result=dataclasses.replace(BINARY.result, max_bytes=100))
+    binary = fakes(settings, image_bytes=data)
+    (media,) = client_for(binary).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type, media.filename) == (data, "image/jpeg", f"{BINARY.file_prefix}-result-1.jpg")
+
+
+def test_base64_is_decoded_strictly(fakes: Any) -> None:
+    """ "QUJD!" would decode to b"ABC" if stray characters were skipped: a corrupted answer must not pass as a file."""
+    fake = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": "QUJD!"}]})])
+    assert isinstance(failure(fake), ResultDownloadError)
+
+
+class DroppingSession(requests.Session):
+    """The first ``drops`` status requests lose their connection (as a restarting gateway does)."""
+
+    def __init__(self, drops: int) -> None:
+        super().__init__()
+        self.drops = drops
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if str(method) == "GET" and "/tasks/" in str(url) and self.drops > 0:
+            self.drops -= 1
+            raise requests.ConnectionError("fake: connection reset")
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_dropped_status_connections_back_off_and_five_in_a_row_are_borne(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, poll=dataclasses.replace(ASYNC.poll, first_delay=1.0, interval=10.0))
+    fake = fakes(settings, clock)
+    client = JobClient(
+        settings, fake.api_key, fake.base_url, session=DroppingSession(5), clock=clock, sleep=clock.sleep
+    )
+    result = client.generate({"prompt": PROMPT})
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    assert clock.sleeps == [1.0, 1.0, 2.0, 4.0, 8.0, 10.0]  # first delay, then 0.5 s x 2^n up to the interval
+    sixth = fakes(settings, clock)
+    client = JobClient(
+        settings, sixth.api_key, sixth.base_url, session=DroppingSession(6), clock=clock, sleep=clock.sleep
+    )
+    with pytest.raises(CannotReachError):
+        client.generate({"prompt": PROMPT})
+
+
+def test_check_task_answered_with_400_is_an_error(fakes: Any) -> None:
+    fake = fakes(ASYNC, poll_replies=[Reply(400)])
+    client = client_for(fake)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(ProviderHttpError, match="HTTP 400 while checking the task status"):
+        client.check_task(task)
+    assert len(fake.requests_of("poll")) == 1
