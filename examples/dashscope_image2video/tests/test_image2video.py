@@ -17,8 +17,17 @@ from typing import Any
 import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 from fake_provider import FakeProvider, sample_mp4
-from support import INPUT_JPEG, PROMPT, StartFake, dify_file, quick, requires_tool, settings_for, tool_class
-from support import tool_parameters
+from support import (
+    INPUT_JPEG,
+    PROMPT,
+    StartFake,
+    dify_file,
+    quick,
+    requires_tool,
+    settings_for,
+    tool_class,
+    tool_parameters,
+)
 
 from job_client.errors import PluginError
 from job_client.paths import find_all
@@ -33,7 +42,9 @@ def start_i2v(start_fake: StartFake, use_settings: Any) -> Any:
 
     def _start(transport: str) -> FakeProvider:
         settings = quick(settings_for("image2video"))
-        settings = dataclasses.replace(settings, image_input=dataclasses.replace(settings.image_input, transport=transport))
+        settings = dataclasses.replace(
+            settings, image_input=dataclasses.replace(settings.image_input, transport=transport)
+        )
         use_settings(settings, tool="image2video")
         return start_fake(settings=settings)
 
