@@ -53,7 +53,7 @@ if str(PLUGIN_ROOT) not in sys.path:
 
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
 from job_client.paths import document_holding, find_all, segments  # noqa: E402
-from job_client.settings import Settings, load_settings  # noqa: E402
+from job_client.settings import BASE_TOOL, Settings, load_settings  # noqa: E402
 
 # A real 16x16 JPEG (baseline, quality 80), so the plugin's type sniffing sees what a provider sends.
 SAMPLE_JPEG = base64.b64decode(
@@ -710,7 +710,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a fake of this plugin's provider API on 127.0.0.1.")
-    parser.add_argument("--tool", default="text2image", help="fake this tool's API (a tools.<name> settings section)")
+    parser.add_argument("--tool", default=BASE_TOOL, help="fake this tool's API (a tools.<name> settings section)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="time from submit to finished job")
     parser.add_argument("--outcome", choices=["success", "failed", "never", "empty"], default="success")
     args = parser.parse_args()

@@ -26,10 +26,11 @@ if str(PLUGIN_ROOT) not in sys.path:
 from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
 
 from job_client import PluginError  # noqa: E402
+from job_client.kinds import job_tools  # noqa: E402
 from job_client.models import ListingCache, ModelLister  # noqa: E402
 from job_client.settings import SETTINGS_FILE, Settings, load_settings  # noqa: E402
 
-JOB_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
+JOB_TOOLS = job_tools()
 
 
 def tool_settings() -> dict[str, Settings]:

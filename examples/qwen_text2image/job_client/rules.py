@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from job_client.kinds import async_only, required_inputs
 from job_client.schema import schema
 
 if TYPE_CHECKING:
@@ -17,10 +18,6 @@ if TYPE_CHECKING:
 
 # The schema's dotted-path rule, applied here to body_fields targets (a size may map to two of them).
 DOTTED_PATH = re.compile(schema()["dotted"]["pattern"])
-# The inputs a tool cannot work without, besides the prompt and the model.
-REQUIRED_INPUTS = {"image_edit": ("image",), "image2video": ("image",)}
-# The tools that wait on a video job, which only an asynchronous API can give (includes/tools.yml's async_only).
-ASYNC_ONLY = ("text2video", "image2video")
 
 
 def first_problem(settings: Settings, tool: str) -> str | None:
@@ -33,9 +30,9 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     paths += [path for fields in field_sets for target in fields.values() for path in _targets(target)]
     # A model named in the path (Replicate, fal, BFL) need not be in the body too.
     named_in_path = "{model}" in str(submit.path)
-    needed = (*(() if named_in_path else ("model",)), "prompt", *REQUIRED_INPUTS.get(tool, ()))
+    needed = (*(() if named_in_path else ("model",)), "prompt", *required_inputs(tool))
     checks: list[tuple[bool, str]] = [
-        (tool in ASYNC_ONLY and settings.mode != "async", f"{tool} needs mode async"),
+        (async_only(tool) and settings.mode != "async", f"{tool} needs mode async"),
         (
             settings.mode == "async" and not submit.poll_url_field and "{task_id}" not in str(poll.path),
             "poll.path needs {task_id}",

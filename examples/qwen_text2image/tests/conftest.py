@@ -128,5 +128,5 @@ def quick_glue(use_settings: UseSettings) -> None:
     """Every tool's glue polls quickly (the settings' own layout and limits are kept)."""
     use_settings(quick(SETTINGS))
     for tool in JOB_TOOLS:
-        if tool != "text2image" and has_tool(tool):
+        if tool != settings_module.BASE_TOOL and has_tool(tool):
             use_settings(quick(settings_for(tool)), tool=tool)

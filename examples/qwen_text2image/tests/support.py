@@ -25,6 +25,7 @@ import yaml
 from fake_provider import FakeProvider, guess_media, sample_jpeg, sample_mp4
 
 from job_client.inputs import data_uri
+from job_client.kinds import job_tools, settings_section
 from job_client.settings import Settings, load_settings
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
@@ -50,9 +51,7 @@ PROVIDER_NAME: str = PROVIDER_YAML["identity"]["name"]
 TOOL_YAMLS: dict[str, Any] = {tool["identity"]["name"]: tool for tool in map(_yaml, PROVIDER_YAML["tools"])}
 RENDERED_TOOLS: tuple[str, ...] = tuple(TOOL_YAMLS)
 # Tools that start a generation job; each reads its own settings section (tools.<name> over the top level).
-JOB_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
-# The settings section each tool reads: the video submit and query tools share the one-shot tool's.
-SETTINGS_SECTION = {"video_submit": "text2video", "video_query": "text2video"}
+JOB_TOOLS = job_tools()
 
 # The text-to-image tool: its parameters are {} when this rendering has no text2image tool.
 TOOL_NAME = "text2image"
@@ -75,7 +74,7 @@ def parameters_of(tool: str) -> dict[str, dict[str, Any]]:
 
 
 def takes_image(tool: str) -> bool:
-    """Whether the tool's form declares an input image file (image_edit, image2video)."""
+    """Whether the tool's form declares an input image file."""
     return parameters_of(tool).get("image", {}).get("type") == "file"
 
 
@@ -85,7 +84,7 @@ TOOL_PARAMETERS: dict[str, dict[str, Any]] = parameters_of(TOOL_NAME)
 @functools.cache
 def settings_for(tool: str) -> Settings:
     """The settings a tool's glue loads: ``load_settings(tool=...)`` for its section."""
-    return load_settings(tool=SETTINGS_SECTION.get(tool, tool))
+    return load_settings(tool=settings_section(tool))
 
 
 def menu_admits(settings: Settings, model: str) -> bool:

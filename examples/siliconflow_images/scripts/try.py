@@ -33,18 +33,18 @@ from dify_plugin.entities.tool import ToolInvokeMessage  # noqa: E402
 from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
 
 from job_client import PluginError, load_settings  # noqa: E402
+from job_client.kinds import example, image_tools, job_tools  # noqa: E402
 
 BLOB = ToolInvokeMessage.MessageType.BLOB
 JSON = ToolInvokeMessage.MessageType.JSON
 # Tools that start a generation, in the order try.py picks a default from those this plugin has.
-RUNNABLE_TOOLS = ("text2image", "image_edit", "text2video", "image2video")
-# One example per tool; --help shows those of the tools this plugin has (found in tools/, not fixed at render).
-EXAMPLES = {
-    "text2image": 'python scripts/try.py "a golden cat" --tool text2image --fake',
-    "image_edit": 'python scripts/try.py "make it a watercolor" --tool image_edit --image cat.jpg --fake',
-    "text2video": 'python scripts/try.py "a cat surfing a wave" --tool text2video --fake',
-    "image2video": 'python scripts/try.py "the cat starts to run" --tool image2video --image cat.jpg --fake',
-}
+RUNNABLE_TOOLS = job_tools()
+
+
+def example_command(tool: str) -> str:
+    """The tool's --help example (shown for the tools this plugin has: found in tools/, not fixed at render)."""
+    image = " --image cat.jpg" if tool in image_tools() else ""
+    return f'python scripts/try.py "{example(tool)}" --tool {tool}{image} --fake'
 
 
 def available_tools() -> list[str]:
@@ -55,7 +55,7 @@ def available_tools() -> list[str]:
 def description(tools: list[str]) -> str:
     """The --help text: the module's summary, then an example for each tool this plugin has, and only those."""
     summary = (__doc__ or "").split("\n\n")[0]
-    examples = "\n".join(f"    {EXAMPLES[tool]}" for tool in tools)
+    examples = "\n".join(f"    {example_command(tool)}" for tool in tools)
     real = f'    python scripts/try.py "a golden cat" --tool {tools[0]}  # the real API; key from .env or environment'
     if takes_image(tools[0]):
         real += " --image cat.jpg"
@@ -71,7 +71,7 @@ def declared_parameters(tool: str) -> dict[str, dict[str, Any]]:
 
 
 def takes_image(tool: str) -> bool:
-    """Whether the tool takes an input image (image_edit, image2video): its YAML declares an `image` file."""
+    """Whether the tool takes an input image: its YAML declares an `image` file."""
     return declared_parameters(tool).get("image", {}).get("type") == "file"
 
 
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("prompt", help="what to generate, or the edit instruction")
     parser.add_argument("--tool", choices=tools, default=tools[0], help=f"the tool to run (default {tools[0]})")
-    parser.add_argument("--image", type=Path, help="input image for image_edit and image2video")
+    parser.add_argument("--image", type=Path, help=f"input image for {' and '.join(image_tools())}")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a tool parameter")
     parser.add_argument("--out", type=Path, default=PLUGIN_ROOT / "try-output", help="folder for the results")
     parser.add_argument("--fake", action="store_true", help="use the embedded fake API on 127.0.0.1 (no key)")

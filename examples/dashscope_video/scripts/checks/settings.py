@@ -15,14 +15,13 @@ def check_job_settings(tree: PluginTree, report: Report) -> None:
     raw = load_yaml(tree, JOB_SETTINGS, report, PROJECT)
     if raw is None:
         return
-    tools = sorted(raw.get("tools") or {}) or ["text2image"]
     with plugin_runtime(tree.root):
         try:
             settings_module = importlib.import_module("job_client.settings")
         except Exception as error:  # noqa: BLE001 (any import failure is the finding)
             report.error("job_client/settings.py", f"cannot be imported: {describe(error, tree.root)}", PROJECT)
             return
-        for tool in tools:
+        for tool in sorted(raw.get("tools") or {}) or [settings_module.BASE_TOOL]:
             try:
                 settings_module.load_settings(tree.root / JOB_SETTINGS, tool=tool)
             except (ValueError, TypeError) as error:
