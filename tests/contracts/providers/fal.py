@@ -9,6 +9,9 @@ image_size (a name), num_images, num_inference_steps, seed, and guidance_scale f
 Text to video (Kling 1.6, https://fal.ai/models/fal-ai/kling-video/v1.6/pro/text-to-video/llms.txt): prompt,
 aspect_ratio, negative_prompt and duration as the text "5" or "10"; the output is ``{video: {url, content_type,
 file_name, file_size}}`` (fal's File). The request's queue path is the app's (``fal-ai/kling-video/requests/<id>``).
+Image to video (Kling 1.6, https://fal.ai/docs/model-api-reference/video-generation-api/kling-video-v1.6-standard):
+prompt, image_url, negative_prompt and duration as text, no aspect_ratio; the same output. The plugin sends the
+image inline (image_input's default, data_uri), which fal-client passes through as given (a data URI string).
 
 Failures (https://docs.fal.ai/errors, "Model Errors": an HTTP error whose ``detail`` is a list of ``{loc, msg,
 type, url, ctx}``; https://fal.ai/docs/documentation/model-apis/request-errors: a flat ``{detail, error_type}``
@@ -25,6 +28,7 @@ for platform errors such as ``internal_error``, 500):
 
 from __future__ import annotations
 
+import base64
 from importlib.metadata import version
 from typing import Any
 
@@ -32,17 +36,19 @@ from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
 
 PRESET = "fal"
-TOOLS = ("text2image", "text2video")
+TOOLS = ("text2image", "text2video", "image2video")
 CLIENT = f"fal-client {version('fal-client')}"
 API_KEY = "3f9c0d5e-contract:0123456789abcdef"
 SUBMIT_HEADERS = ("authorization",)
 POLL_HEADERS = ("authorization",)
 SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
 SUBMITS = {"text2image": "/fal-ai/flux/(dev|schnell)",
-           "text2video": "/fal-ai/kling-video/v1[.]6/(standard|pro)/text-to-video"}  # fmt: skip
+           "text2video": "/fal-ai/kling-video/v1[.]6/(standard|pro)/text-to-video",
+           "image2video": "/fal-ai/kling-video/v1[.]6/(standard|pro)/image-to-video"}  # fmt: skip
 REQUEST_ID = "764cabcf-b745-4b3e-ae38-1200304cf45b"
 REQUESTS = {"text2image": f"/fal-ai/flux/requests/{REQUEST_ID}",
-            "text2video": f"/fal-ai/kling-video/requests/{REQUEST_ID}"}  # fmt: skip
+            "text2video": f"/fal-ai/kling-video/requests/{REQUEST_ID}",
+            "image2video": f"/fal-ai/kling-video/requests/{REQUEST_ID}"}  # fmt: skip
 BAD_KEY = "Invalid API key: authentication is required to access this application."
 TOO_MANY = "Input should be less than or equal to 4"
 TOO_LONG = "Input should be '5' or '10'"
@@ -58,6 +64,11 @@ def base_path(tool: str) -> str:
 
 
 def family_calls(tool: str) -> dict[str, Call]:
+    if tool == "image2video":
+        # Both tiers take the same inputs; no size (the video keeps the image's shape).
+        pro = Call(model="fal-ai/kling-video/v1.6/pro/image-to-video", duration=10,
+                   negative_prompt="blur, distort, and low quality", image=png("fal i2v input"))  # fmt: skip
+        return {"kling-v16-i2v": pro}
     if tool == "text2video":
         # Both tiers take the same inputs; the call takes the pro tier, 10 s and a size other than the default.
         return {"kling-v16": Call(model="fal-ai/kling-video/v1.6/pro/text-to-video", size="9:16", duration=10,
@@ -69,6 +80,8 @@ def family_calls(tool: str) -> dict[str, Call]:
 
 
 def call(tool: str) -> Call:
+    if tool == "image2video":
+        return Call(model="fal-ai/kling-video/v1.6/standard/image-to-video", duration=5, image=png("fal i2v input"))
     if tool == "text2video":
         return Call(model="fal-ai/kling-video/v1.6/standard/text-to-video", size="16:9", duration=5)
     return family_calls(tool)["flux-dev"]
@@ -86,7 +99,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     if scenario == "bad_key":
         recorder.script("POST", submit_path, Answer(401, {"detail": BAD_KEY}))
         return Expected(error=BAD_KEY)
-    if scenario == "http_error" and tool == "text2video":
+    if scenario == "http_error" and tool in ("text2video", "image2video"):
         recorder.script("POST", submit_path, _model_error(422, "duration", TOO_LONG, "enum", expected="'5' or '10'"))
         return Expected(error=TOO_LONG)
     if scenario == "http_error":
@@ -109,7 +122,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         recorder.script("GET", f"{request_path}/status", Answer(202, in_progress), internal, Answer(200, done))
     else:
         recorder.script("GET", f"{request_path}/status", Answer(202, in_progress), Answer(200, done))
-    if tool == "text2video":
+    if tool in ("text2video", "image2video"):
         video = MP4 + b"fal kling video"
         url = serve_file(recorder, "output.mp4", video, "video/mp4")
         file = {"url": url, "content_type": "video/mp4", "file_name": "output.mp4", "file_size": len(video)}
@@ -136,6 +149,8 @@ def arguments_for(call: Call) -> dict[str, Any]:
         duration = None if call.duration is None else str(call.duration)
         video = {"prompt": call.prompt, "aspect_ratio": call.size, "duration": duration,
                  "negative_prompt": call.negative_prompt}  # fmt: skip
+        if call.image is not None:  # sent inline, as the plugin does by default (image_input: data_uri)
+            video["image_url"] = "data:image/png;base64," + base64.b64encode(call.image).decode("ascii")
         return {name: value for name, value in video.items() if value is not None}
     arguments = {"prompt": call.prompt, "image_size": call.size, "num_images": call.n,
                  "num_inference_steps": call.steps, "guidance_scale": call.guidance, "seed": call.seed}  # fmt: skip
@@ -163,6 +178,6 @@ def official(origin: str, tool: str, call: Call) -> Official:
         result = handle.get()
     else:
         assert scenario != "status_500", "fal-client now retries a status 500: see the docstring"
-    if tool == "text2video":
+    if tool in ("text2video", "image2video"):
         return Official(results=[result["video"]["url"]])
     return Official(results=[image["url"] for image in result["images"]])

@@ -11,7 +11,9 @@ without its output-iterator branch, so that it can resume after a failed status 
 Inputs per family follow the models' input schemas (presets/replicate.yml cites them): aspect_ratio,
 num_outputs, num_inference_steps, seed, and guidance for flux-dev only. Text to video: Wan 2.2 T2V Fast takes
 aspect_ratio and seed, Kling 2.1 Master aspect_ratio, an integer duration and negative_prompt; both answer one URL
-string as ``output``. Errors are RFC 7807 problem details
+string as ``output``. Image to video: Kling 2.1 takes start_image, an integer duration and negative_prompt, no
+aspect_ratio, and answers one URL string; the plugin sends the image inline (image_input's default, data_uri),
+which the client passes through as given (it uploads only file objects). Errors are RFC 7807 problem details
 ``{title, detail, status}`` (replicate 1.0.7 ReplicateError reads type/title/status/detail/instance); the 401 and
 422 texts are the ones Replicate's API answers, not quoted from a documentation page (not verifiable offline).
 status_500: the client retries a GET on 429/503/504 only (RetryTransport), so a 500 on a status request raises
@@ -20,6 +22,7 @@ ReplicateError at once (asserted); the driver calls wait() again, as a caller wo
 
 from __future__ import annotations
 
+import base64
 from importlib.metadata import version
 from typing import Any
 
@@ -27,7 +30,7 @@ from contracts.harness import Call, Expected, Official, png, serve_file
 from contracts.recorder import Answer, Recorder
 
 PRESET = "replicate"
-TOOLS = ("text2image", "text2video")
+TOOLS = ("text2image", "text2video", "image2video")
 CLIENT = f"replicate {version('replicate')}"
 API_KEY = "r8_contract0123456789"
 SUBMIT_HEADERS = ("authorization", "prefer")
@@ -36,6 +39,7 @@ SCENARIOS = ("success", "bad_key", "http_error", "task_failed", "status_500")
 SUBMITS = {
     "text2image": "/v1/models/black-forest-labs/flux-(schnell|dev)/predictions",
     "text2video": "/v1/models/(wan-video/wan-2[.]2-t2v-fast|kwaivgi/kling-v2[.]1-master)/predictions",
+    "image2video": "/v1/models/kwaivgi/kling-v2[.]1/predictions",
 }
 PREDICTION = "/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu"
 NSFW = "NSFW content detected. Try running it again, or try a different prompt."
@@ -53,6 +57,8 @@ def base_path(tool: str) -> str:
 
 
 def family_calls(tool: str) -> dict[str, Call]:
+    if tool == "image2video":  # one curated model; no size (the video keeps the image's shape)
+        return {"kling-v21-i2v": call(tool)}
     if tool == "text2video":
         return {
             "wan22-t2v-fast": Call(model="wan-video/wan-2.2-t2v-fast", size="9:16", seed=7),
@@ -67,6 +73,9 @@ def family_calls(tool: str) -> dict[str, Call]:
 
 
 def call(tool: str) -> Call:
+    if tool == "image2video":
+        image = png("replicate i2v input")
+        return Call(model="kwaivgi/kling-v2.1", duration=10, negative_prompt="blurry", image=image)
     if tool == "text2video":
         return Call(model="kwaivgi/kling-v2.1-master", size="16:9", duration=5)
     return family_calls(tool)["flux-schnell"]
@@ -104,7 +113,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
         recorder.script("POST", submit_path, _problem(401, "Unauthenticated", BAD_KEY))
         return Expected(error=BAD_KEY)
     if scenario == "http_error":
-        invalid = BAD_DURATION if tool == "text2video" else TOO_MANY_STEPS
+        invalid = TOO_MANY_STEPS if tool == "text2image" else BAD_DURATION
         recorder.script("POST", submit_path, _problem(422, "Input validation failed", f"- {invalid}\n"))
         return Expected(error=invalid)
     recorder.script("POST", submit_path, Answer(201, prediction_body("starting")))
@@ -112,7 +121,7 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     if scenario == "task_failed":
         recorder.script("GET", PREDICTION, running, Answer(200, prediction_body("failed", error=NSFW)))
         return Expected(error=NSFW)
-    if tool == "text2video":  # one URL string (the models' output schema: a uri)
+    if tool in ("text2video", "image2video"):  # one URL string (the models' output schema: a uri)
         files = [MP4 + b"replicate video"]
         output: str | list[str] = serve_file(recorder, "output.mp4", files[0], "video/mp4")
     else:
@@ -132,6 +141,8 @@ def inputs_for(call: Call) -> dict[str, Any]:
     inputs = {"prompt": call.prompt, "aspect_ratio": call.size, "num_outputs": call.n,
               "num_inference_steps": call.steps, "guidance": call.guidance, "seed": call.seed,
               "duration": call.duration, "negative_prompt": call.negative_prompt}  # fmt: skip
+    if call.image is not None:  # sent inline, as the plugin does by default (image_input: data_uri)
+        inputs["start_image"] = "data:image/png;base64," + base64.b64encode(call.image).decode("ascii")
     return {name: value for name, value in inputs.items() if value is not None}
 
 
