@@ -54,6 +54,7 @@ from seed_plugin import write_seed_plugin
 # The example's own protocol helpers (its tests/ folder; support.py loads the example's settings).
 sys.path.insert(0, str(EXAMPLE_DIR / "tests"))
 from test_plugin_process import PluginProcess, Session, invoke_request  # noqa: E402
+from test_serverless import ServerlessPlugin as ServerlessHarness  # noqa: E402
 
 CONCURRENCY = (1, 20, 50)
 SERVERLESS_CONCURRENCY = (1, 50)
@@ -338,9 +339,8 @@ class ServerlessPlugin(MeasuredProcess):
             )
         return tracked, max(item.ended or 0.0 for item in tracked) - started
 
-    def output_text(self) -> str:
-        self.output.seek(0)
-        return self.output.read().decode("utf-8", "replace")[-3000:]
+    # The serverless test harness's own: the last of the captured output (it reads only `output`, as here).
+    output_text = ServerlessHarness.output_text
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from migrate_kinds import migrate as migrate_kinds
+from migrate_kinds import rewrite
 
 DEFAULTS = yaml.safe_load((Path(__file__).parent / "migrations" / "answers-1.x-defaults.yml").read_text("utf-8"))
 
@@ -132,13 +133,10 @@ def _put(document: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 def main(answers_file: str) -> int:
     path = Path(answers_file)
-    text = path.read_text(encoding="utf-8")
-    answers = yaml.safe_load(text) or {}
-    migrated = migrate(answers)
-    if migrated is answers:
+    changed = rewrite(path, migrate)
+    if changed is None:
         return 0
-    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
-    path.write_text(header + yaml.safe_dump(migrated, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    answers, migrated = changed
     print(
         f"migrate_answers: {path.name}: kept {len(migrated)} answer(s) of {len(answers)}; "
         f"API overrides: {', '.join(_leaves(migrated.get('api_overrides', {}))) or 'none'}"

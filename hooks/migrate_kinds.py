@@ -60,16 +60,27 @@ def migrate(answers: dict[str, Any]) -> dict[str, Any]:
     return migrated
 
 
-def main(answers_file: str) -> int:
-    path = Path(answers_file)
+def rewrite(path: Path, migrate: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Run ``migrate`` over an answers file and write the result back, its comment header kept; returns (answers,
+    migrated), or None when the migration left the answers as they were (nothing is written then)."""
     text = path.read_text(encoding="utf-8")
     answers = yaml.safe_load(text) or {}
     migrated = migrate(answers)
     if migrated is answers:
-        return 0
+        return None
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     path.write_text(header + yaml.safe_dump(migrated, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    print(f"migrate_kinds: {path.name}: models {migrated['models']}, defaults {migrated.get('default_models', '-')}")
+    return answers, migrated
+
+
+def main(answers_file: str) -> int:
+    path = Path(answers_file)
+    changed = rewrite(path, migrate)
+    if changed:
+        migrated = changed[1]
+        print(
+            f"migrate_kinds: {path.name}: models {migrated['models']}, defaults {migrated.get('default_models', '-')}"
+        )
     return 0
 
 

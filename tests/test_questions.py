@@ -312,30 +312,13 @@ def test_the_tools_menu_offers_only_the_presets_tools(
     tmp_path: Path, preset: str, offered: list[str], name: str
 ) -> None:
     """The menu as Copier builds it; choosing every tool it offers names them all in the default plugin name."""
-    with copier.Worker(
-        src_path=str(ROOT),
-        dst_path=tmp_path / "plugin",
-        data={"api_preset": preset, "tools": offered},
-        defaults=True,
-        vcs_ref="HEAD",
-        quiet=True,
-        pretend=True,
-    ) as worker:
-        worker.run_copy()
-        question = copier._user_data.Question(
-            answers=worker.answers,
-            context=worker._render_context(),
-            jinja_env=worker.jinja_env,
-            settings=worker.settings,
-            var_name="tools",
-            **worker.template.questions_data["tools"],
-        )
-        assert [choice.value for choice in question._formatted_choices] == offered
-        assert worker.answers.combined["plugin_name"] == name  # within Dify's 128 characters of a-z 0-9 _ -
+    menu, answers = copier_menu(tmp_path, "tools", api_preset=preset, tools=offered)
+    assert list(menu.values()) == offered
+    assert answers["plugin_name"] == name  # within Dify's 128 characters of a-z 0-9 _ -
 
 
-def copier_menu(tmp_path: Path, question: str, **data: object) -> dict[str, str]:
-    """A question's menu as Copier shows it for these answers: {entry: value}."""
+def copier_menu(tmp_path: Path, question: str, **data: object) -> tuple[dict[str, str], dict[str, object]]:
+    """A question's menu as Copier shows it for these answers ({entry: value}), and every answer rendered."""
     with copier.Worker(
         src_path=str(ROOT),
         dst_path=tmp_path / "plugin",
@@ -354,11 +337,12 @@ def copier_menu(tmp_path: Path, question: str, **data: object) -> dict[str, str]
             var_name=question,
             **worker.template.questions_data[question],
         )
-        return {str(choice.title): choice.value for choice in asked._formatted_choices}
+        menu = {str(choice.title): choice.value for choice in asked._formatted_choices}
+        return menu, dict(worker.answers.combined)
 
 
 def test_one_models_menu_groups_every_chosen_tools_models(tmp_path: Path) -> None:
-    menu = copier_menu(tmp_path, "models", api_preset="modelscope", tools=["image_edit", "text2image"])
+    menu, _ = copier_menu(tmp_path, "models", api_preset="modelscope", tools=["image_edit", "text2image"])
     assert menu == {
         "Text-to-Image: Qwen-Image": "text2image:Qwen/Qwen-Image",
         "Text-to-Image: Z-Image-Turbo": "text2image:Tongyi-MAI/Z-Image-Turbo",
@@ -370,7 +354,7 @@ def test_one_models_menu_groups_every_chosen_tools_models(tmp_path: Path) -> Non
 
 def test_default_models_offers_the_chosen_models_and_preselects_each_tools_first(tmp_path: Path) -> None:
     chosen = ["text2image:Tongyi-MAI/Z-Image-Turbo", "text2image:black-forest-labs/FLUX.1-dev"]
-    menu = copier_menu(tmp_path, "default_models", advanced=True, models=chosen)
+    menu, _ = copier_menu(tmp_path, "default_models", advanced=True, models=chosen)
     assert list(menu.values()) == chosen
     plugin = render(tmp_path / "defaults", advanced=True, models=chosen)
     answers = yaml.safe_load((plugin / ".copier-answers.yml").read_text(encoding="utf-8"))
