@@ -45,6 +45,7 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
         "Render: `copier copy --defaults` (CLI)",
         "scripts/package.py",
         "| Render ÷ the one-file template's render",
+        "| Render ÷ the same-shape template's render",
         "## 4. Concurrent invocations in one plugin process",
         "## 4b. Concurrent invocations through one serverless process",
         "## 5. Start-up to the first heartbeat",
