@@ -42,9 +42,7 @@ def copier_says(macro: str, *arguments: Any) -> str:
 
 def api_overrides_says(preset: dict[str, Any], tools: list[str]) -> str:
     """What the api_overrides validator answers (copier.yml): the schema's walk, then the rules across keys."""
-    return copier_says("walk", preset, SCHEMA["preset"], "", SCHEMA) or copier_says(
-        "mapping", preset, tools, SCHEMA, KINDS
-    )
+    return copier_says("walk", preset, SCHEMA["preset"], "", SCHEMA) or copier_says("mapping", preset, tools, KINDS)
 
 
 def preset_with(edit: Edit) -> dict[str, Any]:
@@ -169,12 +167,27 @@ MAPPING_CASES = {
     "limits inverted": (
         lambda p: p["tools"]["text2image"]["families"]["any"].update(limits={"steps": {"min": 60, "max": 2}}),
         lambda s: s["tools"]["text2image"]["families"]["any"].update(limits={"steps": {"min": 60, "max": 2}}),
-        "limits: min above max",
+        "families.any.limits.steps: min above max",
     ),
     "size range inverted": (
         lambda p: p["tools"]["text2image"]["families"]["any"].update(size_range={"min_side": 2000, "max_side": 100}),
         lambda s: s["tools"]["text2image"]["families"]["any"].update(size_range={"min_side": 2000, "max_side": 100}),
-        "size_range: min_side above max_side",
+        "families.any.size_range: min_side above max_side",
+    ),
+    "size pair": (
+        lambda p: p["tools"]["text2image"]["fields"].update(size=["width", "height", "depth"]),
+        lambda s: s["tools"]["text2image"]["submit"]["body_fields"].update(size=["width", "height", "depth"]),
+        "size: one path, or [width path, height path]",
+    ),
+    "body path": (
+        lambda p: p["tools"]["text2image"]["fields"].update(prompt="input..prompt"),
+        lambda s: s["tools"]["text2image"]["submit"]["body_fields"].update(prompt="input..prompt"),
+        '"input..prompt" is not a dotted path',
+    ),
+    "result path": (
+        lambda p: p["api"]["result"].update(field="data..url"),
+        lambda s: s["result"].update(field="data..url"),
+        '"data..url" is not a dotted path',
     ),
     "listing path": (
         lambda p: p["api"].update(models={"path": "models"}),
@@ -258,7 +271,6 @@ TOOL_CASES = {
             "mapping",
             preset_with(lambda p: p["tools"]["text2image"]["models"][0].pop("id")),
             ["text2image"],
-            SCHEMA,
             KINDS,
         ),
         in_tool(lambda ps: parameter(ps, "model")["options"][0].pop("value")),
