@@ -1,7 +1,7 @@
 """Write the README parts that restate data: the questions (copier.yml), the presets (presets/*.yml) and, in
 README.md, the tree of the generated plugin (the template's files, as git tracks them).
 
-    python dev/docs.py           # rewrite the marked blocks in README.md and README_zh.md
+    python dev/docs.py           # rewrite the marked blocks in README.md, README_zh.md and presets/README.md
     python dev/docs.py --check   # exit 1, naming the file, when a table is not what the data says
 
 A table lives between `<!-- generated: NAME -->` and `<!-- end: NAME -->`; edit the data, not the table.
@@ -23,8 +23,11 @@ import copier
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDES = ("README.md", "README_zh.md")
+GUIDES = ("README.md", "README_zh.md", "presets/README.md")
 HEADERS = {
+    "presets/README.md": {
+        "presets": ("file", "API", "tools", "model families", "contract checked against"),
+    },
     "README.md": {
         "questions": ("question", "asked", "what it decides", "default (ModelScope, text to image)"),
         "presets": ("`api_preset`", "API", "tools", "model families", "contract checked against"),
@@ -122,7 +125,8 @@ def presets_table(guide: str) -> list[str]:
             f"{tool}: " + ", ".join(f"`{name}`" for name in spec.get("families") or {})
             for tool, spec in preset["tools"].items()
         )
-        rows.append((f"`{path.stem}`", preset["title"], tools, families, preset["contract"]))
+        name = f"`{path.name}`" if guide.startswith("presets/") else f"`{path.stem}`"
+        rows.append((name, preset["title"], tools, families, preset["contract"]))
     return ["| " + " | ".join(row) + " |" for row in rows]
 
 
@@ -202,8 +206,9 @@ def main() -> int:
     for guide in GUIDES:
         path = ROOT / guide
         text = path.read_text(encoding="utf-8")
-        new = rewrite(text, "questions", questions_table(guide, answers))
-        new = rewrite(new, "presets", presets_table(guide))
+        new = rewrite(text, "presets", presets_table(guide))
+        if "questions" in HEADERS[guide]:
+            new = rewrite(new, "questions", questions_table(guide, answers))
         if guide == "README.md":
             new = rewrite(new, "tree", tree_block())
         if new != text:
