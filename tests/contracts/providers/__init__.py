@@ -16,6 +16,7 @@ from contracts.providers import (
     openai_compatible,
     replicate,
     siliconflow,
+    together,
     volcengine_ark,
     zhipu,
 )
@@ -27,6 +28,7 @@ DRIVERS: dict[str, ModuleType] = {
         dashscope,
         openai_compatible,
         siliconflow,
+        together,
         volcengine_ark,
         zhipu,
         replicate,
