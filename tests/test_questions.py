@@ -150,6 +150,11 @@ BAD_ANSWERS = {
         {"advanced": True, "api_overrides": {"tools": {"text2image": {"models": [{"id": "x/y", "label": "Y"}]}}}},
         "text2image: no family matches x/y",
     ),
+    # Luma takes the input image as a URL only (presets/luma.yml image_input).
+    "luma image inline": (
+        {"api_preset": "luma", "tools": ["image2video"], "advanced": True, "image_input": "data_uri"},
+        "the API takes the image as url only",
+    ),
 }
 
 

@@ -340,6 +340,8 @@ NO_PLUGIN_FILE = {
     "needs `api` and `tools` mappings": "likewise: a preset's layout; settings.py refuses a section that is no mapping",
     "{}: not a field of {}": "settings.yaml holds each family's complete body_fields, no union to compare with",
     "{}: offered {} is not a field": "settings.yaml holds what was offered and rendered, nothing else",
+    "the API takes the image as {} only": "the preset's image_input: a rendering keeps the answer, not the preset",
+    "image_input must be data_uri or url": "likewise: the preset's own key, read only at render time",
 }
 
 

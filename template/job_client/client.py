@@ -294,6 +294,8 @@ class JobClient:
                 continue
             if name == "size" and isinstance(value, str) and SIZE.match(value):
                 value = SIZE.sub(lambda found: f"{found[1]}{submit.size_separator}{found[2]}", value)
+            if name in submit.value_suffixes:
+                value = f"{value}{submit.value_suffixes[name]}"
             place(body, target, value)
         self._model = model
         self._submit_timeout = family.request_timeout if family is not None else 0.0

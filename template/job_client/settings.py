@@ -11,6 +11,8 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
   ``sent_as: integer`` for a select of whole numbers), like the tool YAML's declarations.
 - ``submit.poll_url_field``: dotted path in the submit answer holding the absolute status URL (BFL
   ``polling_url``, Replicate ``urls.get``, fal ``status_url``); used instead of ``poll.path``.
+- ``submit.value_suffixes``: text appended to a parameter's value, sent as text (Luma ``{duration: s}``: 5 is
+  sent as ``"5s"``).
 - ``submit.result_url_field``: dotted path in the submit answer holding a URL fetched (GET, with the key) once
   the task succeeded; the results are read from that answer (fal ``response_url``).
 - ``result.kind``: ``url`` | ``base64`` | ``binary``; binary: the final answer's body is the file itself
@@ -62,6 +64,8 @@ class SubmitSettings:
     # Absolute URLs the submit answer gives, where the API has no fixed status/result path.
     poll_url_field: str = ""
     result_url_field: str = ""
+    # Text appended to a parameter's value, for an API that wants units in it (Luma: duration 5 -> "5s").
+    value_suffixes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,27 @@ def test_width_and_height_fields_get_two_integers(fakes: Any) -> None:
     assert submit.body == {"model": "flux-dev", "prompt": PROMPT, "input": {"width": 1440, "height": 832}}
 
 
+def test_a_value_suffix_writes_the_unit_and_body_extra_fills_the_image_object(fakes: Any) -> None:
+    """Luma's shape: duration "9s", and the image URL beside a constant type in keyframes.frame0."""
+    fields = {"model": "model", "prompt": "prompt", "duration": "duration", "image": "keyframes.frame0.url"}
+    fake = fakes(
+        sync_variant(
+            body_fields=fields,
+            integer_fields=("duration",),
+            body_extra={"keyframes.frame0.type": "image"},
+            value_suffixes={"duration": "s"},
+        )
+    )
+    run(fake, duration="9", image="https://files.example.com/start.png")
+    (submit,) = fake.requests_of("submit")
+    assert submit.body == {
+        "model": MODEL,
+        "prompt": PROMPT,
+        "duration": "9s",
+        "keyframes": {"frame0": {"type": "image", "url": "https://files.example.com/start.png"}},
+    }
+
+
 def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> None:
     fake = fakes(family_variant(kolors=KOLORS_LIKE))
     with pytest.raises(InvalidInputError) as caught:
@@ -439,7 +460,7 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70,\n"
         "    body_fields: {model: model, prompt: prompt}}}\n"
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
-        "  body_fields: {model: model, prompt: prompt}}\n"
+        "  body_fields: {model: model, prompt: prompt}, value_suffixes: {duration: s}}\n"
         "poll: {success: [Ready], failure: [Error]}\n"
         "result: {field: '', kind: binary}\n"
     )
@@ -454,6 +475,7 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         request_timeout=70,
     )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
+    assert settings.submit.value_suffixes == {"duration": "s"}
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
     with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
         load_settings(tmp_path / "settings.yaml")

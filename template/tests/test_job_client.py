@@ -171,15 +171,19 @@ def test_a_direct_caller_gets_integer_fields_sent_as_integers(job: JobKind) -> N
     """JobClient used without the tool glue (scripts, the contract tests): 1.0 and "1" still go out as 1."""
     settings = dataclasses.replace(job.settings, families={})  # the model's family checks values: not this case
     client = JobClient(settings, "unused-key", closed_port_url())
-    integer_fields = settings.submit.integer_fields
+    integer_fields, suffixes = settings.submit.integer_fields, settings.submit.value_suffixes
     for given in (1.0, "1", " 1 "):
         body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, given)))
         for name in integer_fields:
             (sent,) = find_all(json_view(body), settings.submit.body_fields[name])
-            assert sent == 1 and type(sent) is int, (name, given)
+            if name in suffixes:  # the whole number with the unit the API wants in it (Luma's duration "1s")
+                assert sent == f"1{suffixes[name]}", (name, given)
+            else:
+                assert sent == 1 and type(sent) is int, (name, given)
     body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, 1.5)))
     for name in integer_fields:  # not a whole number: left as it is (the tool glue refuses it before this)
-        assert find_all(json_view(body), settings.submit.body_fields[name]) == [1.5]
+        expected = f"1.5{suffixes[name]}" if name in suffixes else 1.5
+        assert find_all(json_view(body), settings.submit.body_fields[name]) == [expected]
 
 
 def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFake, job: JobKind) -> None:

@@ -129,10 +129,16 @@ def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     return hook(tool, settings) if hook else None
 
 
+def input_url(image: bytes) -> str:
+    """The input image's Dify file URL (an API that takes only URLs gets it as it is: image_input transport url)."""
+    return f"https://dify.example.com/files/{hashlib.sha256(image).hexdigest()[:16]}/file-preview"
+
+
 def run_plugin(root: Path, tool: str, api_key: str, base_url: str, call: Call) -> dict[str, Any]:
     request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
     if call.image is not None:
         request["image_b64"] = base64.b64encode(call.image).decode("ascii")
+        request["image_url"] = input_url(call.image)
     done = subprocess.run(
         [sys.executable, str(RUNNER), str(root), json.dumps(request)], capture_output=True, text=True, timeout=120
     )

@@ -2,7 +2,8 @@
 
 Usage: ``python run_plugin.py <plugin root> '<request JSON>'``. The subprocess gives each rendering its own
 ``job_client`` package, so renderings of different presets never share an import.
-Request: {"tool", "api_key", "base_url", "parameters", "image_b64" (optional input image bytes)}.
+Request: {"tool", "api_key", "base_url", "parameters", "image_b64" (optional input image bytes), "image_url" (the
+same image's Dify file URL, sent instead where the rendering's image_input transport is url)}.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ def main() -> None:
     # Polling timing is not part of the contract: poll quickly so the cases take milliseconds.
     settings = dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, first_delay=0.05, interval=0.1))
     parameters = dict(request["parameters"])
-    if request.get("image_b64"):
+    if request.get("image_b64") and settings.image_input.transport == "url":
+        # What the tool glue sends with transport url: the Dify file's URL as it is (the harness's input_url).
+        parameters["image"] = request["image_url"]
+    elif request.get("image_b64"):
         # What tools/image_edit.py sends: the checked image as a data URI (transport data_uri).
         data, mime_type = checked_image(base64.b64decode(request["image_b64"]), settings.image_input)
         parameters["image"] = data_uri(data, mime_type)

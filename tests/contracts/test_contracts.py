@@ -205,6 +205,12 @@ BREAKAGES = {
     "openai result read from url": (
         "openai_compatible", "text2image", "result", "field", None, "data[*].url", "NoResultsError",
     ),
+    "luma keyframe type dropped": (
+        "luma", "image2video", "submit", "body_extra", "keyframes.frame0.type", None, "body field names and nesting",
+    ),
+    "luma duration unit dropped": (
+        "luma", "text2video", "submit", "value_suffixes", "duration", None, "body field duration: type and value",
+    ),
 }  # fmt: skip
 
 

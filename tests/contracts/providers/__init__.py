@@ -11,15 +11,29 @@ from contracts.providers import (
     bfl,
     dashscope,
     fal,
+    luma,
     modelscope,
     openai_compatible,
     replicate,
     siliconflow,
+    together,
     volcengine_ark,
     zhipu,
 )
 
 DRIVERS: dict[str, ModuleType] = {
     driver.PRESET: driver
-    for driver in (modelscope, dashscope, openai_compatible, siliconflow, volcengine_ark, zhipu, replicate, fal, bfl)
+    for driver in (
+        modelscope,
+        dashscope,
+        openai_compatible,
+        siliconflow,
+        together,
+        volcengine_ark,
+        zhipu,
+        replicate,
+        fal,
+        bfl,
+        luma,
+    )
 }
