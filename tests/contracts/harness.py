@@ -123,6 +123,15 @@ def sdk_only(driver: Any, tool: str) -> dict[str, str]:
     return hook(tool) if hook else {}
 
 
+def request_target(driver: Any, call: Recorded) -> str:
+    """Where a status or lookup request went: its path, and its query string when ``driver.QUERY_MATTERS`` (the
+    task or file id travels there, as MiniMax's ``?task_id=``); other clients add queries of their own (fal's
+    ``?logs=false``), which are not part of the contract."""
+    if not getattr(driver, "QUERY_MATTERS", False) or not call.query:
+        return call.path
+    return call.path + "?" + "&".join(f"{name}={value}" for name in sorted(call.query) for value in call.query[name])
+
+
 def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     """Why today's preset data cannot meet the contract (the case is then a strict xfail), else None."""
     hook = getattr(driver, "known_gap", None)

@@ -27,7 +27,16 @@ import pytest
 import yaml
 
 from conftest import ROOT, render
-from contracts.harness import Expected, body_view, family_calls, known_gap, run_plugin, scenarios, sdk_only
+from contracts.harness import (
+    Expected,
+    body_view,
+    family_calls,
+    known_gap,
+    request_target,
+    run_plugin,
+    scenarios,
+    sdk_only,
+)
 from contracts.providers import DRIVERS
 from contracts.recorder import Recorded, Recorder
 
@@ -103,9 +112,10 @@ def check_contract(driver: Any, root: Path, tool: str, scenario: str, family: st
     plugin_submit, plugin_polls = submit_and_polls(plugin_calls)
     assert_same_request(official_submit, plugin_submit, driver.SUBMIT_HEADERS, sdk_only(driver, tool))
     # Status requests (and a result fetch): the same URLs with the same headers; how often is timing, not contract.
-    assert sorted({poll.path for poll in plugin_polls}) == sorted({poll.path for poll in official_polls})
+    ours = sorted({request_target(driver, poll) for poll in plugin_polls})
+    assert ours == sorted({request_target(driver, poll) for poll in official_polls})
     for poll in plugin_polls:
-        theirs = next(call for call in official_polls if call.path == poll.path)
+        theirs = next(call for call in official_polls if request_target(driver, call) == request_target(driver, poll))
         for name in driver.POLL_HEADERS:
             assert poll.header(name) == theirs.header(name), f"status request header {name}"
 

@@ -11,9 +11,11 @@ from contracts.providers import (
     bfl,
     dashscope,
     fal,
+    minimax,
     modelscope,
     openai_compatible,
     replicate,
+    runway,
     siliconflow,
     volcengine_ark,
     zhipu,
@@ -21,5 +23,17 @@ from contracts.providers import (
 
 DRIVERS: dict[str, ModuleType] = {
     driver.PRESET: driver
-    for driver in (modelscope, dashscope, openai_compatible, siliconflow, volcengine_ark, zhipu, replicate, fal, bfl)
+    for driver in (
+        modelscope,
+        dashscope,
+        openai_compatible,
+        siliconflow,
+        volcengine_ark,
+        zhipu,
+        replicate,
+        fal,
+        bfl,
+        minimax,
+        runway,
+    )
 }
