@@ -215,6 +215,13 @@ BREAKAGES = {
     "openai result read from url": (
         "openai_compatible", "text2image", "result", "field", None, "data[*].url", "NoResultsError",
     ),
+    "minimax task id under another query name": (
+        "minimax", "text2video", "poll", "path", None, "/query/video_generation?id={task_id}", "?id=106916112212032",
+    ),
+    "minimax file lookup dropped": ("minimax", "image2video", "result", "lookup", None, [], "/v1/files/retrieve"),
+    "runway another API version": (
+        "runway", "image2video", "extra_headers", "X-Runway-Version", None, "2023-01-01", "header x-runway-version",
+    ),
 }  # fmt: skip
 
 
