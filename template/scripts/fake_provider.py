@@ -189,6 +189,7 @@ class RecordedRequest:
     # the raw text otherwise; None when empty
     body: Any
     at: float  # the fake's clock (time.monotonic() unless given) when it arrived
+    query: str = ""  # the query string, as sent (MiniMax: task_id=...)
 
 
 @dataclass
@@ -403,7 +404,9 @@ class FakeProvider:
 
     def _reply(self, reply: Reply) -> tuple[int, dict[str, str], bytes]:
         if reply.body is None:
-            status, headers, body = self._error(reply.status, f"HTTP {reply.status} (scripted by the fake provider)")
+            # A scripted status is sent as that HTTP status, even where the API puts its own errors in the body.
+            message = f"HTTP {reply.status} (scripted by the fake provider)"
+            status, headers, body = self._json(reply.status, document_at(self.settings.error_fields[0], message))
         elif isinstance(reply.body, dict):
             status, headers, body = self._json(reply.status, reply.body)
         else:
@@ -414,7 +417,7 @@ class FakeProvider:
         """Answer one request: (status, headers, body). ``path`` may carry a query string (recorded without it)."""
         path, _, query = path.partition("?")
         kind, api_path = self._kind(method, path, query)
-        self._record(RecordedRequest(kind, method, path, headers, body, self._clock()))
+        self._record(RecordedRequest(kind, method, path, headers, body, self._clock(), query))
         if kind == "file":
             if self.scenario.file_delay and self._hold(self.scenario.file_delay):
                 return 503, {"Content-Type": "text/plain"}, b"stopped"
