@@ -565,8 +565,12 @@ class FakeProvider:
     def _lookup(self, path: str) -> tuple[int, dict[str, str], bytes]:
         """One step of result.lookup: the next step's placeholders, or the results after the last step."""
         steps = self.settings.result.lookup
-        index, found = next((i, p.fullmatch(path)) for i, p in enumerate(self._lookup_patterns) if p.fullmatch(path))
-        assert found is not None
+        # _kind matched one of the patterns: the first that matches is this step.
+        index, found = next(
+            (index, found)
+            for index, found in enumerate(pattern.fullmatch(path) for pattern in self._lookup_patterns)
+            if found is not None
+        )
         job = next((job for job in self.jobs if job.id == found["job"]), None)
         if job is None:
             return self._error(404, f"File {found['job']} not found.")

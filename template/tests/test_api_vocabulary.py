@@ -466,6 +466,16 @@ def test_a_status_answer_without_the_looked_up_field_says_which_is_missing(fakes
     assert fake.requests_of("lookup") == []
 
 
+def test_a_looked_up_value_stays_inside_the_api_path(fakes: Any) -> None:
+    """A file id is quoted into the query string: it can never send the request (and the key) to another host."""
+    done = {"status": "SUCCEEDED", "file_id": "//attacker.test/steal?x=1&y"}
+    fake = fakes(lookup_variant(), poll_replies=[Reply(200, done)])
+    with pytest.raises(ProviderHttpError, match="HTTP 404 while looking up the result"):
+        run(fake)
+    (lookup,) = fake.requests_of("lookup")
+    assert lookup.query == "file_id=%2F%2Fattacker.test%2Fsteal%3Fx%3D1%26y"
+
+
 BODY_CODES = ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"1004": 401, "1002": 429})
 
 
