@@ -138,8 +138,19 @@ def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     return hook(tool, settings) if hook else None
 
 
-def run_plugin(root: Path, tool: str, api_key: str, base_url: str, call: Call) -> dict[str, Any]:
+def credential_check(driver: Any) -> Any:
+    """``driver.credential_check(recorder, origin)``: scripts the answer to the API's cheap authenticated request and
+    makes it with the official client (e.g. Runway's organization.retrieve); None when the driver has no such
+    hook."""
+    return getattr(driver, "credential_check", None)
+
+
+def run_plugin(
+    root: Path, tool: str, api_key: str, base_url: str, call: Call, *, check_credentials: bool = False
+) -> dict[str, Any]:
     request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
+    if check_credentials:
+        request["check_credentials"] = True
     if call.image is not None:
         request["image_b64"] = base64.b64encode(call.image).decode("ascii")
     done = subprocess.run(

@@ -30,6 +30,7 @@ from conftest import ROOT, render
 from contracts.harness import (
     Expected,
     body_view,
+    credential_check,
     family_calls,
     known_gap,
     request_target,
@@ -251,6 +252,27 @@ def test_a_broken_preset_field_fails_its_contract(rendered: Any, tmp_path: Path,
     with pytest.raises(AssertionError) as caught:
         check_contract(DRIVERS[preset], root, tool, "success")
     assert failure in str(caught.value)
+
+
+@pytest.mark.parametrize("preset", [name for name, driver in DRIVERS.items() if credential_check(driver)])
+def test_the_credential_check_is_the_official_clients_cheap_request(rendered: Any, preset: str) -> None:
+    """The provider form's check (validate_path) makes the request the official client makes to read the account,
+    with the same auth and constant headers, and accepts its answer."""
+    driver = DRIVERS[preset]
+    tool = driver.TOOLS[0]
+    with Recorder() as recorder:
+        credential_check(driver)(recorder, recorder.origin)
+        theirs = recorder.api_calls()
+        recorder.reset()
+        credential_check(driver)(recorder, None)  # scripts the same answer only
+        base_url, call = recorder.origin + driver.base_path(tool), driver.call(tool)
+        outcome = run_plugin(rendered(preset), tool, driver.API_KEY, base_url, call, check_credentials=True)
+        ours = recorder.api_calls()
+    assert [(call.method, call.path) for call in ours] == [(call.method, call.path) for call in theirs]
+    assert len(ours) == 1
+    for name in driver.POLL_HEADERS:
+        assert ours[0].header(name) == theirs[0].header(name), f"header {name}"
+    assert outcome == {}, outcome
 
 
 def test_every_preset_offered_has_a_contract_for_each_of_its_tools() -> None:

@@ -124,6 +124,20 @@ def script(recorder: Recorder, tool: str, scenario: str) -> Expected:
     return Expected(files=[data])
 
 
+def credential_check(recorder: Recorder, origin: str | None) -> None:
+    """The preset's validate_path is the client's organization.retrieve (GET /v1/organization): script its answer
+    (types/organization_retrieve_response.py) and, given the recorder's origin, make the client's request."""
+    organization = {
+        "creditBalance": 1200,
+        "tier": {"maxMonthlyCreditSpend": 10000, "models": {"gen4_turbo": {"maxConcurrentGenerations": 2}}},
+        "usage": {"models": {"gen4_turbo": {"dailyGenerations": 3}}},
+    }
+    recorder.script("GET", "/v1/organization", Answer(200, organization))
+    if origin is not None:
+        account = RunwayML(api_key=API_KEY, base_url=origin, max_retries=0).organization.retrieve()
+        assert account.credit_balance == 1200
+
+
 def given(**values: Any) -> dict[str, Any]:
     """Keyword arguments for the client: a value not given is left out (the client's ``omit``)."""
     return {name: value for name, value in values.items() if value is not None}
