@@ -284,7 +284,7 @@ def is_file(method: str, url: str) -> bool:
 
 
 def is_status(method: str, url: str) -> bool:
-    return method == "GET" and "/files/" not in url
+    return method == "GET" and not is_file(method, url)
 
 
 def is_submit(method: str, url: str) -> bool:
