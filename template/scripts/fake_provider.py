@@ -355,6 +355,10 @@ class FakeProvider:
             return replies.popleft() if replies else None
 
     def _kind(self, method: str, path: str, query: str = "") -> tuple[RequestKind, str]:
+        api_query = f"{path[len(self._prefix) :]}?{query}" if query else path[len(self._prefix) :]
+        if method == "GET" and path.startswith(self._prefix) and self._looks_up(api_query):
+            # Before the result files: an API without a base path may look its files up under /files/ too.
+            return "lookup", api_query
         if path.startswith("/files/"):
             return "file", path
         if path.startswith("/inputs/"):
@@ -371,13 +375,17 @@ class FakeProvider:
         with_query = f"{api_path}?{query}" if query else api_path
         if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(with_query):
             return "poll", with_query
-        if method == "GET" and any(pattern.fullmatch(with_query) for pattern in self._lookup_patterns):
+        if method == "GET" and self._looks_up(with_query):
             return "lookup", with_query
         if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:
             return "validate", api_path
         if method == "GET" and api_path == self._models_path:
             return "models", api_path
         return "other", api_path
+
+    def _looks_up(self, api_path: str) -> bool:
+        """Whether a GET (path after the base path, with its query) is a step of result.lookup."""
+        return any(pattern.fullmatch(api_path) for pattern in self._lookup_patterns)
 
     @staticmethod
     def _header(headers: dict[str, str], name: str) -> str | None:

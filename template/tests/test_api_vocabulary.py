@@ -482,14 +482,15 @@ BODY_CODES = ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"
 def test_an_error_code_in_an_http_200_answer_is_the_error_it_stands_for(fakes: Any) -> None:
     """MiniMax answers HTTP 200 with base_resp {status_code: 1004} for a rejected key: the bad-key error."""
     fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES))
-    client = JobClient(fake.settings, "wrong-key-0123456789", fake.base_url)
+    wrong_key = f"{fake.settings.api_key_prefix}wrong-key-0123456789"
+    client = JobClient(fake.settings, wrong_key, fake.base_url)
     with pytest.raises(InvalidApiKeyError) as caught:
         client.generate({"prompt": PROMPT})
-    (submit,) = fake.requests_of("submit")
+    assert len(fake.requests_of("submit")) == 1  # refused once, never retried
     english, chinese = caught.value.english, caught.value.chinese
     assert "says the API key is invalid (error code 1004 while submitting the job)" in english
     assert "认为 API Key 无效（错误码 1004）" in chinese
-    assert "wrong-key-0123456789" not in english + chinese
+    assert wrong_key not in english + chinese
 
 
 def test_an_error_code_meaning_rate_limited_is_retried_like_http_429(fakes: Any) -> None:
