@@ -127,6 +127,16 @@ MAPPING_CASES = {
         lambda s: s.update(error_fields=["error..message"]),
         '"error..message" is not a dotted path',
     ),
+    "lookup path": (
+        lambda p: p["api"]["result"].update(lookup=["files/retrieve?file_id={file_id}"]),
+        lambda s: s["result"].update(lookup=["files/retrieve?file_id={file_id}"]),
+        "result.lookup paths must start with /",
+    ),
+    "error code status": (
+        lambda p: p["api"].update(error_code={"field": "base_resp.status_code", "status": {1004: 200}}),
+        lambda s: s.update(error_code={"field": "base_resp.status_code", "status": {1004: 200}}),
+        "error_code.status: an HTTP status 400-599",
+    ),
     "header values": (
         lambda p: p["api"]["submit"].update(headers={"X-Async": True}),
         lambda s: s["submit"].update(headers={"X-Async": True}),

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from job_client import body_errors, lookup
 from job_client.errors import (
     BadResponseError,
     CannotReachError,
@@ -179,7 +180,7 @@ class JobClient:
         if self.settings.result.kind == "binary":
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
-            files, oversized, failures = self._collect_results(payload, task_id, deadline)
+            files, oversized, failures = self._collect_results(self._looked_up(payload, deadline), task_id, deadline)
         elapsed = self._clock() - started
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
@@ -250,7 +251,7 @@ class JobClient:
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
             payload = self._parsed_results(response) if result_url else payload
-            files, oversized, failures = self._collect_results(payload, task_id, deadline)
+            files, oversized, failures = self._collect_results(self._looked_up(payload, deadline), task_id, deadline)
         elapsed = self._clock() - started
         result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
         return TaskProgress(task_id, status, result)
@@ -354,6 +355,18 @@ class JobClient:
 
     def _parsed_results(self, response: requests.Response) -> Any:
         return self._json(response, "the result response", "结果响应")
+
+    def _looked_up(self, payload: Any, deadline: float) -> Any:
+        """The answer ``result.field`` is read from: this one, or the last of its ``result.lookup`` chain."""
+        doing = ("looking up the result", "查找结果")
+
+        def fetch(path: str) -> Any:
+            response = self._request("GET", path, deadline=deadline, doing=doing)
+            if response.status_code >= 400:
+                raise self._http_error(response, *doing)
+            return self._json(response, "the result lookup", "结果查找的响应")
+
+        return lookup.follow(self.settings.result.lookup, payload, fetch, self.settings.provider_label)
 
     def _url_at(self, payload: Any, field_path: str) -> str | None:
         """An absolute URL the submit answer gives at ``field_path`` (none when the setting is empty)."""
@@ -655,6 +668,10 @@ class JobClient:
                 # The body too is read against the deadline: a synchronous generation answers with its result.
                 response._content = self._read_body(response, deadline, math.inf, doing, read_limit)
                 response._content_consumed = True  # so that closing returns the connection to the pool
+            if self.settings.error_code is not None:
+                # An API that answers HTTP 200 with the outcome in the body: its code becomes the HTTP status.
+                failure = (self.settings.poll.status_field, self.settings.poll.failure)
+                body_errors.apply(self.settings.error_code, response, failure)
             return response
         except TIMEOUT_ERRORS as error:
             if self._clock() >= deadline:
@@ -736,25 +753,30 @@ class JobClient:
         except ValueError:
             reason = None
         detail = self._redact(str(reason)) if reason else self._snippet(response.text)
+        # An error inside an HTTP 200 answer (settings error_code) is named by the provider's own code.
+        code = body_errors.provider_code(response)
+        shown = f"error code {code}" if code else f"HTTP {status}"
+        shown_zh = f"错误码 {code}" if code else f"HTTP {status}"
         if status == 401:
             return InvalidApiKeyError(
-                f"{label} says the API key is invalid (HTTP 401 while {english}): {detail}. Check the API key.",
-                f"{chinese}时 {label} 认为 API Key 无效（HTTP 401）：{detail}。请检查 API Key。",
+                f"{label} says the API key is invalid ({shown} while {english}): {detail}. Check the API key.",
+                f"{chinese}时 {label} 认为 API Key 无效（{shown_zh}）：{detail}。请检查 API Key。",
             )
         if status == 403:
             return InvalidApiKeyError(
-                f"{label} refused the request (HTTP 403 while {english}): {detail}. Check that the API key is "
+                f"{label} refused the request ({shown} while {english}): {detail}. Check that the API key is "
                 "valid and allowed to use this model.",
-                f"{chinese}时 {label} 拒绝了请求（HTTP 403）：{detail}。请检查 API Key 是否有效、是否有权使用该模型。",
+                f"{chinese}时 {label} 拒绝了请求（{shown_zh}）：{detail}。"
+                "请检查 API Key 是否有效、是否有权使用该模型。",
             )
         if status == 429:
             return RateLimitedError(
-                f"{label} is rate limiting this key (HTTP 429) while {english}: {detail}. Retry later.",
-                f"{chinese}时 {label} 触发限流（HTTP 429）：{detail}。请稍后重试。",
+                f"{label} is rate limiting this key ({shown}) while {english}: {detail}. Retry later.",
+                f"{chinese}时 {label} 触发限流（{shown_zh}）：{detail}。请稍后重试。",
             )
         return ProviderHttpError(
-            f"{label} returned HTTP {status} while {english}: {detail}",
-            f"{chinese}时 {label} 返回 HTTP {status}：{detail}",
+            f"{label} returned {shown} while {english}: {detail}",
+            f"{chinese}时 {label} 返回 {shown_zh}：{detail}",
         )
 
     def _deadline_error(self, english: str, chinese: str) -> JobTimeoutError:

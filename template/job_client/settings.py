@@ -29,6 +29,12 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
   first is the family's default), ``size_range`` (any ``WxH`` within it is taken too), ``durations``, ``limits``
   (``{steps: {min: 1, max: 4}}``) and ``request_timeout`` (a synchronous or wait-style request's read timeout).
   With families, a model no family matches is refused; without any, every model gets ``submit.body_fields``.
+- ``result.lookup``: GET paths walked once the task succeeded, each with ``{dotted.path}`` placeholders filled
+  from the answer before it; ``result.field`` is read from the last answer (MiniMax: the status answer's
+  ``file_id`` -> ``/files/retrieve?file_id={file_id}`` -> ``file.download_url``). See job_client/lookup.py.
+- ``error_code``: ``{field, ok, status}`` for APIs that answer HTTP 200 with the outcome in the body (MiniMax's
+  ``base_resp.status_code``): a code not in ``ok`` is treated as the HTTP status ``status`` maps it to (else
+  400), so a rejected key is the bad-key error. See job_client/body_errors.py.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import SettingsError
 from job_client.rules import first_problem
 from job_client.schema import first_problem as schema_problem
@@ -88,6 +95,8 @@ class ResultSettings:
     max_bytes: int = 15_000_000
     # Inside a list item of `field` that has no result: where the provider put that item's error.
     item_error_fields: tuple[str, ...] = ("message", "error.message", "code")
+    # GET paths on the API walked after success, each filled from the answer before it (job_client/lookup.py)
+    lookup: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,7 @@ class Settings:
     extra_headers: dict[str, str] = field(default_factory=dict)
     families: dict[str, ModelFamily] = field(default_factory=dict)
     models: ModelListSettings = field(default_factory=ModelListSettings)
+    error_code: ErrorCodeSettings | None = None  # errors inside HTTP 200 answers (job_client/body_errors.py)
 
     def family_for(self, model: str) -> tuple[str, ModelFamily] | None:
         """The first family whose patterns match the model id (name, family), or None."""
@@ -187,6 +197,7 @@ SECTIONS: dict[str, type] = {
     "result": ResultSettings,
     "image_input": ImageInputSettings,
     "models": ModelListSettings,
+    "error_code": ErrorCodeSettings,
 }
 BASE_TOOL = "text2image"
 

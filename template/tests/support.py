@@ -35,6 +35,10 @@ SETTINGS: Settings = load_settings()
 IS_ASYNC = SETTINGS.mode == "async"
 URL_RESULTS = SETTINGS.result.kind == "url"
 PROMPT = "A red fox in fresh snow, golden hour"
+# How the plugin names a rejected key: HTTP 401, or, for an API with its errors inside HTTP 200 answers (settings
+# error_code, MiniMax), the provider's code that settings.yaml maps to 401.
+KEY_CODES = SETTINGS.error_code.status if SETTINGS.error_code else {}
+REFUSED_KEY = next((f"error code {code}" for code, status in KEY_CODES.items() if status == 401), "HTTP 401")
 # The start_fake fixture: start_fake(job_seconds=1, outcome="failed") or start_fake(Scenario(...), settings=...).
 StartFake = Callable[..., FakeProvider]
 

@@ -15,6 +15,7 @@ import dataclasses
 import io
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -22,6 +23,7 @@ from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Repl
 from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
 
 from job_client import JobClient, JobResult
+from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
 from job_client.parameters import InvalidInputError, Parameter, check_tool_inputs
@@ -32,7 +34,9 @@ MODEL = "test-model"
 
 def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) -> Settings:
     """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
-    base = quick(SETTINGS)
+    # Vocabulary a case has to switch on starts off, whatever this rendering's preset says.
+    base = dataclasses.replace(quick(SETTINGS), error_code=None)
+    base = dataclasses.replace(base, result=dataclasses.replace(base.result, lookup=()))
     changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
     return dataclasses.replace(base, default_model=MODEL, families={}, extra_headers={}, **changed, **top)
 
@@ -441,6 +445,112 @@ def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(f
         run(fake, wrong)
 
 
+# ── result lookups and errors inside HTTP 200 answers (MiniMax) ─────────────────
+def lookup_variant() -> Settings:
+    """MiniMax: the task id in the status query string, the status answer naming a file id, the file's URL one
+    more GET away (result.lookup)."""
+    settings = async_variant(result_field="file.download_url")
+    return dataclasses.replace(
+        settings,
+        poll=dataclasses.replace(settings.poll, path="/query/video_generation?task_id={task_id}"),
+        result=dataclasses.replace(settings.result, lookup=("/files/retrieve?file_id={file_id}",)),
+    )
+
+
+def test_a_lookup_chain_turns_the_file_id_of_the_status_answer_into_the_result(fakes: Any) -> None:
+    fake = fakes(lookup_variant())
+    result = run(fake)
+    job, api = fake.jobs[0].id, urlsplit(fake.base_url).path
+    assert {(poll.path, poll.query) for poll in fake.requests_of("poll")} == {
+        (f"{api}/query/video_generation", f"task_id={job}")
+    }
+    (lookup,) = fake.requests_of("lookup")
+    assert (lookup.path, lookup.query) == (f"{api}/files/retrieve", f"file_id={job}")
+    assert lookup.headers.get("Authorization") == f"Bearer {fake.api_key}"  # the API's host: the key goes along
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_check_task_follows_the_lookup_chain_too(fakes: Any) -> None:
+    fake = fakes(lookup_variant())
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    progress = client.check_task(task)
+    assert progress.result is not None and len(fake.requests_of("lookup")) == 1
+    assert [media.data for media in progress.result.files] == fake.jobs[0].images
+
+
+def test_a_status_answer_without_the_looked_up_field_says_which_is_missing(fakes: Any) -> None:
+    done = {"status": "SUCCEEDED", "file": {"download_url": "https://cdn.test/v.mp4"}}
+    fake = fakes(lookup_variant(), poll_replies=[Reply(200, done)])
+    with pytest.raises(PluginError, match="no 'file_id' to look the result up with"):
+        run(fake)
+    assert fake.requests_of("lookup") == []
+
+
+def test_a_looked_up_value_stays_inside_the_api_path(fakes: Any) -> None:
+    """A file id is quoted into the query string: it can never send the request (and the key) to another host."""
+    done = {"status": "SUCCEEDED", "file_id": "//attacker.test/steal?x=1&y"}
+    fake = fakes(lookup_variant(), poll_replies=[Reply(200, done)])
+    with pytest.raises(ProviderHttpError, match="HTTP 404 while looking up the result"):
+        run(fake)
+    (lookup,) = fake.requests_of("lookup")
+    assert lookup.query == "file_id=%2F%2Fattacker.test%2Fsteal%3Fx%3D1%26y"
+
+
+BODY_CODES = ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"1004": 401, "1002": 429})
+
+
+def test_an_error_code_in_an_http_200_answer_is_the_error_it_stands_for(fakes: Any) -> None:
+    """MiniMax answers HTTP 200 with base_resp {status_code: 1004} for a rejected key: the bad-key error."""
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES))
+    wrong_key = f"{fake.settings.api_key_prefix}wrong-key-0123456789"
+    client = JobClient(fake.settings, wrong_key, fake.base_url)
+    with pytest.raises(InvalidApiKeyError) as caught:
+        client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 1  # refused once, never retried
+    english, chinese = caught.value.english, caught.value.chinese
+    assert "says the API key is invalid (error code 1004 while submitting the job)" in english
+    assert "认为 API Key 无效（错误码 1004）" in chinese
+    assert wrong_key not in english + chinese
+
+
+def test_an_error_code_meaning_rate_limited_is_retried_like_http_429(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(async_variant(), error_code=BODY_CODES)
+    limited = {"base_resp": {"status_code": 1002, "status_msg": "rate limit"}}
+    fake = fakes(settings, submit_replies=[Reply(200, limited, {"Retry-After": "2"})])
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    result = client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 2 and clock.sleeps[:1] == [2.0]  # the Retry-After wait
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_an_unmapped_error_code_is_a_refused_request_with_the_providers_message(fakes: Any) -> None:
+    refused = {"base_resp": {"status_code": 2013, "status_msg": "invalid params, duration"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), submit_replies=[Reply(200, refused)])
+    settings = dataclasses.replace(fake.settings, error_fields=("base_resp.status_msg",))
+    with pytest.raises(ProviderHttpError) as caught:
+        run(fake, settings)
+    assert caught.value.english.endswith("returned error code 2013 while submitting the job: invalid params, duration")
+    assert caught.value.chinese.endswith("返回 错误码 2013：invalid params, duration")
+
+
+def test_a_failed_task_with_an_error_code_is_the_tasks_failure(fakes: Any) -> None:
+    failed = {"status": "FAILED", "base_resp": {"status_code": 1027, "status_msg": "output video sensitive"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), poll_replies=[Reply(200, failed)])
+    settings = dataclasses.replace(fake.settings, error_fields=("base_resp.status_msg",))
+    with pytest.raises(TaskFailedError, match="ended with FAILED: output video sensitive"):
+        run(fake, settings)
+
+
+def test_the_ok_code_and_an_answer_without_a_code_are_successes(fakes: Any) -> None:
+    ok = {"id": "t-1", "base_resp": {"status_code": 0, "status_msg": "success"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), submit_replies=[Reply(200, ok)])
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    assert client.submit_job({"prompt": PROMPT})[0] == "t-1"
+    assert client.submit_job({"prompt": PROMPT})[0] == fake.jobs[0].id  # the fake's own answer has no base_resp
+
+
 def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
     settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
     fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
@@ -462,7 +572,8 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
         "  body_fields: {model: model, prompt: prompt}, value_suffixes: {duration: s}}\n"
         "poll: {success: [Ready], failure: [Error]}\n"
-        "result: {field: '', kind: binary}\n"
+        "result: {field: '', kind: binary, lookup: ['/files/retrieve?file_id={file_id}']}\n"
+        "error_code: {field: base_resp.status_code, ok: [0], status: {1004: 401}}\n"
     )
     (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
     settings = load_settings(tmp_path / "settings.yaml")
@@ -476,6 +587,8 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
     )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
     assert settings.submit.value_suffixes == {"duration": "s"}
+    assert settings.result.lookup == ("/files/retrieve?file_id={file_id}",)
+    assert settings.error_code == ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"1004": 401})
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
     with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
         load_settings(tmp_path / "settings.yaml")

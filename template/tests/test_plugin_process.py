@@ -316,6 +316,7 @@ def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) ->
     assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
     assert stream_types(done) == ["json", "text"]
     result = ["result"] if fake.settings.submit.result_url_field else []  # fal: the results' own URL
+    result += ["lookup"] * len(fake.settings.result.lookup)  # MiniMax: the file id's download URL
     assert kinds == ["submit", "poll", "poll", *result, "file"]  # submit never waits; a query, one status request
 
 

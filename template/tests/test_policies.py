@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -278,11 +279,12 @@ class SlowSession(requests.Session):
 
 
 def is_file(method: str, url: str) -> bool:
-    return "/files/" in url
+    # The fake serves result files at /files/<name>; an API path such as MiniMax's /v1/files/retrieve is no file.
+    return urlsplit(url).path.startswith("/files/")
 
 
 def is_status(method: str, url: str) -> bool:
-    return method == "GET" and "/files/" not in url
+    return method == "GET" and not is_file(method, url)
 
 
 def is_submit(method: str, url: str) -> bool:

@@ -29,7 +29,7 @@ from fake_provider import (
     sample_jpeg,
     sample_mp4,
 )
-from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for, takes_image
+from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, REFUSED_KEY, has_tool, settings_for, takes_image
 
 from job_client.media import sniff_mime_type
 
@@ -136,7 +136,7 @@ def test_provider_error_exits_non_zero_with_the_plugins_message(tmp_path: Path) 
         env = {"API_KEY": wrong_key, "BASE_URL": fake.base_url}
         result = try_run("a cat", "--out", str(out), image_dir=tmp_path, env=env)
     assert result.returncode == 1
-    assert "API key is invalid" in result.stderr and "HTTP 401" in result.stderr
+    assert "API key is invalid" in result.stderr and REFUSED_KEY in result.stderr
     assert wrong_key not in result.stdout + result.stderr
     assert not out.exists() or not list(out.iterdir())
 

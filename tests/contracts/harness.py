@@ -123,6 +123,15 @@ def sdk_only(driver: Any, tool: str) -> dict[str, str]:
     return hook(tool) if hook else {}
 
 
+def request_target(driver: Any, call: Recorded) -> str:
+    """Where a status or lookup request went: its path, and its query string when ``driver.QUERY_MATTERS`` (the
+    task or file id travels there, as MiniMax's ``?task_id=``); other clients add queries of their own (fal's
+    ``?logs=false``), which are not part of the contract."""
+    if not getattr(driver, "QUERY_MATTERS", False) or not call.query:
+        return call.path
+    return call.path + "?" + "&".join(f"{name}={value}" for name in sorted(call.query) for value in call.query[name])
+
+
 def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     """Why today's preset data cannot meet the contract (the case is then a strict xfail), else None."""
     hook = getattr(driver, "known_gap", None)
@@ -134,8 +143,19 @@ def input_url(image: bytes) -> str:
     return f"https://dify.example.com/files/{hashlib.sha256(image).hexdigest()[:16]}/file-preview"
 
 
-def run_plugin(root: Path, tool: str, api_key: str, base_url: str, call: Call) -> dict[str, Any]:
+def credential_check(driver: Any) -> Any:
+    """``driver.credential_check(recorder, origin)``: scripts the answer to the API's cheap authenticated request and
+    makes it with the official client (e.g. Runway's organization.retrieve); None when the driver has no such
+    hook."""
+    return getattr(driver, "credential_check", None)
+
+
+def run_plugin(
+    root: Path, tool: str, api_key: str, base_url: str, call: Call, *, check_credentials: bool = False
+) -> dict[str, Any]:
     request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
+    if check_credentials:
+        request["check_credentials"] = True
     if call.image is not None:
         request["image_b64"] = base64.b64encode(call.image).decode("ascii")
         request["image_url"] = input_url(call.image)

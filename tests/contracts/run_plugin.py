@@ -3,7 +3,8 @@
 Usage: ``python run_plugin.py <plugin root> '<request JSON>'``. The subprocess gives each rendering its own
 ``job_client`` package, so renderings of different presets never share an import.
 Request: {"tool", "api_key", "base_url", "parameters", "image_b64" (optional input image bytes), "image_url" (the
-same image's Dify file URL, sent instead where the rendering's image_input transport is url)}.
+same image's Dify file URL, sent instead where the rendering's image_input transport is url), "check_credentials"
+(optional: run the credential check instead of a job)}.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def main() -> None:
         parameters["image"] = data_uri(data, mime_type)
     client = JobClient(settings, request["api_key"], request["base_url"])
     outcome: dict = {}
+    if request.get("check_credentials"):
+        # What the provider form's check does (provider/<name>.py): one cheap authenticated request.
+        try:
+            client.check_credentials()
+        except PluginError as error:
+            outcome["error"] = {"type": type(error).__name__, "english": error.english, "chinese": error.chinese}
+        print(json.dumps(outcome))
+        return
     try:
         result = client.generate(parameters)
     except PluginError as error:

@@ -12,9 +12,11 @@ from contracts.providers import (
     dashscope,
     fal,
     luma,
+    minimax,
     modelscope,
     openai_compatible,
     replicate,
+    runway,
     siliconflow,
     together,
     volcengine_ark,
@@ -35,5 +37,7 @@ DRIVERS: dict[str, ModuleType] = {
         fal,
         bfl,
         luma,
+        minimax,
+        runway,
     )
 }
