@@ -50,6 +50,8 @@ def first_problem(settings: Settings, tool: str) -> str | None:
         return f"fields need: {', '.join(needed)}"
     if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
         return "size: one path, or [width path, height path]"
+    if any(isinstance(fields.get("image"), list) and len(fields["image"]) != 2 for fields in field_sets):
+        return "image: one path, or [media type path, base64 data path]"
     uncovered = [model for model in settings.models.known if settings.families and not settings.family_for(model)]
     if uncovered:
         return f"{tool}: no family matches {uncovered[0]}"
@@ -79,7 +81,7 @@ def _limit_problem(settings: Settings) -> str | None:
 
 
 def _targets(target: object) -> list[object]:
-    """A body field's dotted paths: one, or [width, height] for a size sent as two numbers."""
+    """A body field's dotted paths: one, or two (a size's [width, height]; an image's [media type, data])."""
     return list(target) if isinstance(target, list) else [target]
 
 

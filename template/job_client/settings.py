@@ -138,6 +138,7 @@ class ModelListSettings:
 
     path: str = ""
     ids_field: str = "data[*].id"
+    strip_prefix: str = ""  # what the listing puts before each id (Gemini: "models/"), removed
     match: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
