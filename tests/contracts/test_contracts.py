@@ -205,6 +205,11 @@ BREAKAGES = {
     "openai result read from url": (
         "openai_compatible", "text2image", "result", "field", None, "data[*].url", "NoResultsError",
     ),
+    "google image sent under snake_case inline_data": (
+        "google", "image_edit", "submit", "body_fields", "image",
+        ["contents[0].parts[1].inline_data.mime_type", "contents[0].parts[1].inline_data.data"],
+        "body field names and nesting",
+    ),
 }  # fmt: skip
 
 
