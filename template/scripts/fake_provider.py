@@ -358,7 +358,7 @@ class FakeProvider:
             return "result", api_path
         if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(api_path):
             return "poll", api_path
-        if method == "GET" and api_path == self.settings.validate_path:
+        if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:  # Gemini: /models?pageSize=1
             return "validate", api_path
         if method == "GET" and api_path == self._models_path:
             return "models", api_path
