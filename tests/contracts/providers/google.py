@@ -20,8 +20,8 @@ client raises ``errors.APIError`` with its message; https://ai.google.dev/gemini
 codes): a wrong key is HTTP 400 INVALID_ARGUMENT "API key not valid. Please pass a valid API key." with an ErrorInfo
 reason API_KEY_INVALID; http_error a 400 INVALID_ARGUMENT about the request.
 
-Families: the Gemini 3.1 Flash Image family (fourteen aspect ratios) and the Gemini 3 Pro / 2.5 Flash Image family
-(ten), per tool (presets/google.yml cites them).
+Families: text2image has the Gemini 3.1 Flash Image family (fourteen aspect ratios) and the Gemini 3 Pro / 2.5 Flash
+Image family (ten); image_edit one family, without an aspect ratio (presets/google.yml says why).
 """
 
 from __future__ import annotations
@@ -52,13 +52,9 @@ def base_path(tool: str) -> str:
 
 def family_calls(tool: str) -> dict[str, Call]:
     if tool == "image_edit":
+        # One family (no aspect ratio on edits): a curated model other than the default.
         image = png("google edit input")
-        return {
-            "gemini-3.1-flash-image": Call(model="gemini-3.1-flash-image", prompt="Make it a watercolor", size="1:4",
-                                           image=image),
-            "gemini-image": Call(model="gemini-2.5-flash-image", prompt="Make it a watercolor", size="4:5",
-                                 image=image),
-        }  # fmt: skip
+        return {"gemini-image": Call(model="gemini-3-pro-image", prompt="Make it a watercolor", image=image)}
     # Each with an aspect ratio other than its family's first (1:1); 21:9 and 8:1 only some models take.
     return {
         "gemini-3.1-flash-image": Call(model="gemini-3.1-flash-image", size="8:1"),
@@ -67,6 +63,8 @@ def family_calls(tool: str) -> dict[str, Call]:
 
 
 def call(tool: str) -> Call:
+    if tool == "image_edit":
+        return Call(model="gemini-3.1-flash-image", prompt="Make it a watercolor", image=png("google edit input"))
     return family_calls(tool)["gemini-3.1-flash-image"]
 
 
