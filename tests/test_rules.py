@@ -187,7 +187,7 @@ MAPPING_CASES = {
     "size pair": (
         lambda p: p["tools"]["text2image"]["fields"].update(size=["width", "height", "depth"]),
         lambda s: s["tools"]["text2image"]["submit"]["body_fields"].update(size=["width", "height", "depth"]),
-        "size: one path, or [width path, height path]",
+        "size: one path, or two ([width, height], [type, data])",
     ),
     "body path": (
         lambda p: p["tools"]["text2image"]["fields"].update(prompt="input..prompt"),

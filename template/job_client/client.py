@@ -36,6 +36,7 @@ from job_client.errors import (
     TaskFailedError,
 )
 from job_client.families import SIZE, check_for_model, model_family, normal_size
+from job_client.inputs import data_uri_parts
 from job_client.media import extension_for, sniff_mime_type
 from job_client.paths import find_all, find_first, put
 from job_client.settings import Settings
@@ -292,6 +293,12 @@ class JobClient:
                 width, height = normal_size(str(value)).split("x")
                 place(body, target[0], int(width))
                 place(body, target[1], int(height))
+                continue
+            if name == "image" and isinstance(target, list):
+                # An API that takes the image's media type and base64 data apart (Gemini's inline_data).
+                mime_type, data = data_uri_parts(str(value))
+                place(body, target[0], mime_type)
+                place(body, target[1], data)
                 continue
             if name == "size" and isinstance(value, str) and SIZE.match(value):
                 value = SIZE.sub(lambda found: f"{found[1]}{submit.size_separator}{found[2]}", value)

@@ -113,6 +113,21 @@ def data_uri(data: bytes, mime_type: str) -> str:
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def data_uri_parts(value: str) -> tuple[str, str]:
+    """(media type, base64 data) of a data URI: for APIs that take the two apart (Gemini's inline_data).
+
+    Settings ``body_fields`` give such an image two paths, ``[media type path, data path]``.
+    """
+    header, comma, encoded = value.partition(",")
+    if not (value.startswith("data:") and comma and header.endswith(";base64")):
+        raise PluginError(
+            "settings.yaml sends the input image as a media type and base64 data: set image_input.transport to "
+            "data_uri.",
+            "settings.yaml 以媒体类型和 base64 数据两部分发送输入图片：请将 image_input.transport 设为 data_uri。",
+        )
+    return header.removeprefix("data:").removesuffix(";base64"), encoded
+
+
 def image_for_provider(url: str, limits: ImageInputSettings, timeout: float) -> str:
     """What goes into the request: the checked image as a data URI, or the Dify file URL itself."""
     if not url.lower().startswith(("http://", "https://")):

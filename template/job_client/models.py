@@ -201,7 +201,8 @@ class ModelLister:
                 f"{label} 模型列表返回 HTTP {response.status_code}。",
             )
         try:
-            ids = tuple(str(i) for i in find_all(response.json(), self.listing.ids_field) if isinstance(i, str))
+            listed = find_all(response.json(), self.listing.ids_field)
+            ids = tuple(i.removeprefix(self.listing.strip_prefix) for i in listed if isinstance(i, str))
         except ValueError:
             ids = ()
         if not ids:

@@ -19,6 +19,9 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
   (a synchronous submit, or the result_url fetch). ``result.field`` may walk lists of objects
   (``data[*].b64_json``, ``images[*].url``). A list item without the result but with an error
   (``result.item_error_fields``) is reported in ``JobResult.failures`` while the other files are delivered.
+- ``body_fields`` targets may reach into lists (``contents[0].parts[0].text``: Gemini's turns and parts); an
+  ``image`` given two paths, ``[media type path, data path]``, sends its data URI as those two halves.
+- ``models.strip_prefix``: what the listing puts before each id (Gemini's ``models/``), removed.
 - ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
   ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
   API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
@@ -151,6 +154,7 @@ class ModelListSettings:
 
     path: str = ""
     ids_field: str = "data[*].id"
+    strip_prefix: str = ""  # what the listing puts before each id (Gemini: "models/"), removed
     match: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)

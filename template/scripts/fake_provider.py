@@ -377,7 +377,7 @@ class FakeProvider:
             return "poll", with_query
         if method == "GET" and self._looks_up(with_query):
             return "lookup", with_query
-        if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:
+        if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:  # Gemini: /models?pageSize=1
             return "validate", api_path
         if method == "GET" and api_path == self._models_path:
             return "models", api_path
@@ -491,7 +491,9 @@ class FakeProvider:
         # A multipart form is flat: its field names are the body_fields targets as written.
         sent = ([body[image_field]] if image_field in body else []) if multipart and image_field else []
         if not multipart and image_field:
-            sent = find_all(body, image_field)
+            # An image sent as [media type, base64 data] (Gemini's inline_data) needs both.
+            paths = image_field if isinstance(image_field, list) else [image_field]
+            sent = [all(any(find_all(body, path)) for path in paths)]
         if multipart and image_field and not all(isinstance(value, dict) for value in sent):
             return self._error(400, f"The input image '{image_field}' must be a file part.")
         if image_field and not any(value for value in sent):

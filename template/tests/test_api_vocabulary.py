@@ -11,6 +11,7 @@ whatever its preset.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import json
@@ -203,6 +204,60 @@ def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> 
     result = run(fake, n=3)
     assert [media.data for media in result.files] == fake.jobs[0].images
     assert len(set(fake.jobs[0].images)) == 3
+
+
+# ── request bodies with lists: prompt and image as parts of one turn (Gemini) ──
+def parts_variant(**image_input: Any) -> Settings:
+    """Gemini's generateContent: the model in the path, the inputs inside contents[0].parts, base64 results."""
+    settings = sync_variant(
+        path="/models/{model}:generateContent",
+        body_fields={
+            "prompt": "contents[0].parts[0].text",
+            "image": ["contents[0].parts[1].inlineData.mime_type", "contents[0].parts[1].inlineData.data"],
+            "size": "generationConfig.imageConfig.aspectRatio",
+        },
+        body_extra={"contents[0].role": "user"},
+        integer_fields=(),
+    )
+    result = dataclasses.replace(settings.result, field="candidates[0].content.parts[*].inlineData.data")
+    return dataclasses.replace(
+        settings, result=result, image_input=dataclasses.replace(settings.image_input, **image_input)
+    )
+
+
+def test_prompt_and_image_go_into_list_items_and_text_parts_of_the_answer_are_skipped(fakes: Any) -> None:
+    image_part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(b"first image").decode()}}
+    second_part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(b"second image").decode()}}
+    answer = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Here you are."}, image_part,
+                                                                     second_part]}}]}  # fmt: skip
+    fake = fakes(parts_variant(), submit_replies=[Reply(200, answer)])
+    # The image first, the prompt last: list items are padded and shared whatever order the fields come in.
+    parameters = {"image": data_uri(INPUT_JPEG, "image/jpeg"), "size": "16:9", "prompt": PROMPT}
+    result = JobClient(fake.settings, fake.api_key, fake.base_url).generate(parameters)
+    (submit,) = fake.requests_of("submit")
+    assert submit.path.endswith(f"/models/{MODEL}:generateContent")
+    assert submit.body == {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": PROMPT},
+                    {"inlineData": {"mime_type": "image/jpeg", "data": base64.b64encode(INPUT_JPEG).decode()}},
+                ],
+            }
+        ],
+        "generationConfig": {"imageConfig": {"aspectRatio": "16:9"}},
+    }
+    assert [media.data for media in result.files] == [b"first image", b"second image"]
+    assert result.failures == []
+
+
+def test_an_image_sent_as_media_type_and_data_needs_a_data_uri(fakes: Any) -> None:
+    fake = fakes(parts_variant(transport="url"))
+    with pytest.raises(PluginError, match="image_input.transport to data_uri") as refused:
+        run(fake, image="https://dify.example/files/cat.jpg")
+    assert "data_uri" in refused.value.chinese
+    assert fake.requests_of("submit") == []
 
 
 # ── model families: what each model takes ─────────────────────────────────────

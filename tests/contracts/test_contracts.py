@@ -229,6 +229,11 @@ BREAKAGES = {
     "runway another API version": (
         "runway", "image2video", "extra_headers", "X-Runway-Version", None, "2023-01-01", "header x-runway-version",
     ),
+    "google image sent under snake_case inline_data": (
+        "google", "image_edit", "submit", "body_fields", "image",
+        ["contents[0].parts[1].inline_data.mime_type", "contents[0].parts[1].inline_data.data"],
+        "body field names and nesting",
+    ),
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from contracts.providers import (
     bfl,
     dashscope,
     fal,
+    google,
     luma,
     minimax,
     modelscope,
@@ -39,5 +40,6 @@ DRIVERS: dict[str, ModuleType] = {
         luma,
         minimax,
         runway,
+        google,
     )
 }
