@@ -56,14 +56,51 @@ def find_first(document: Any, paths: list[str] | tuple[str, ...]) -> Any:
 
 
 def put(document: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a plain dotted path (``input.prompt``), creating the mappings on the way."""
-    *parents, leaf = path.split(".")
-    node = document
-    for key in parents:
-        node = node.setdefault(key, {})
+    """Set ``value`` at a dotted path, creating the mappings and lists on the way.
+
+    ``input.prompt`` nests mappings; an index (``content[1].image_url.url``) reaches into a list, padded with empty
+    mappings up to it, for APIs whose body is a list of parts (Ark's ``content``). ``[*]`` names no one place.
+    """
+    *parents, (leaf, leaf_index) = segments(path)
+    node: Any = document
+    for key, index in parents:
+        node = _child(node, key, index, path, {})
+    if leaf_index is None:
         if not isinstance(node, dict):
+            raise ValueError(f"cannot set {path!r}: {leaf!r} is not in a mapping")
+        node[leaf] = value
+        return
+    items = _child_list(node, leaf, leaf_index, path, None)
+    items[int(leaf_index)] = value
+
+
+def _child(node: Any, key: str, index: str | None, path: str, empty: Any) -> Any:
+    """The mapping at ``key`` (``index`` None) or at ``key[index]`` of ``node``, made if missing."""
+    if index is None:
+        if not isinstance(node, dict):
+            raise ValueError(f"cannot set {path!r}: {key!r} is not in a mapping")
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
             raise ValueError(f"cannot set {path!r}: {key!r} is not a mapping")
-    node[leaf] = value
+        return child
+    items = _child_list(node, key, index, path, empty)
+    if items[int(index)] is None:
+        items[int(index)] = {}
+    if not isinstance(items[int(index)], dict):
+        raise ValueError(f"cannot set {path!r}: {key}[{index}] is not a mapping")
+    return items[int(index)]
+
+
+def _child_list(node: Any, key: str, index: str, path: str, padding: Any) -> list[Any]:
+    """The list at ``key`` of ``node``, made if missing and padded so that ``index`` is in it."""
+    if index == "*" or not isinstance(node, dict):
+        raise ValueError(f"cannot set {path!r}: {key}[{index}] names no one place")
+    items = node.setdefault(key, [])
+    if not isinstance(items, list):
+        raise ValueError(f"cannot set {path!r}: {key!r} is not a list")
+    while len(items) <= int(index):
+        items.append({} if padding is not None else None)
+    return items
 
 
 def document_holding(path: str, values: Sequence[Any]) -> dict[str, Any]:
