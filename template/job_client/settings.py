@@ -40,6 +40,7 @@ from typing import Any, Literal
 import yaml
 
 from job_client.errors import SettingsError
+from job_client.kinds import job_tools
 from job_client.rules import first_problem
 from job_client.schema import first_problem as schema_problem
 
@@ -184,7 +185,8 @@ SECTIONS: dict[str, type] = {
     "image_input": ImageInputSettings,
     "models": ModelListSettings,
 }
-BASE_TOOL = "text2image"
+# The tool a settings.yaml without `tools` sections describes: the first kind (includes/tools.yml).
+BASE_TOOL = job_tools()[0]
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
