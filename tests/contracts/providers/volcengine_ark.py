@@ -16,8 +16,8 @@ and the API reference's chapter 13):
 One family (Seedream 4.x) with one curated model, which is therefore the model called.
 
 text2video and image2video, asynchronous: ``content_generation.tasks.create`` sends ``POST
-{base}/contents/generations/tasks`` with JSON ``{model, content, resolution, duration, seed, watermark}`` and every
-other parameter as null (ignored, as above); ``content`` is ``[{type: text, text}]``, plus ``{type: image_url,
+{base}/contents/generations/tasks`` with JSON ``{model, content, resolution, ratio, duration, seed, watermark}`` and
+every other parameter as null (ignored, as above); ``content`` is ``[{type: text, text}]``, plus ``{type: image_url,
 image_url: {url}, role: first_frame}`` for image2video (the url a data URI, as the plugin's default transport sends
 it). The answer is ``{id}`` (ContentGenerationTaskID); ``tasks.get`` sends ``GET {base}/contents/generations/tasks/
 {id}``, whose ContentGenerationTask has ``status`` queued | running | succeeded | failed | cancelled,
@@ -76,20 +76,23 @@ def scenarios(tool: str) -> tuple[str, ...]:
 
 def family_calls(tool: str) -> dict[str, Call]:
     if tool in VIDEO_TOOLS:
-        # Each with a tier other than its family's first (the default) and a duration other than 5 (the default).
+        # Each with a tier other than its family's first (the default), a ratio, and a duration other than 5 (the
+        # default).
         image = png("ark i2v input") if tool == "image2video" else None
         lite = "doubao-seedance-1-0-lite-i2v-250428" if tool == "image2video" else "doubao-seedance-1-0-lite-t2v-250428"
+        pro = Call(model="doubao-seedance-1-0-pro-250528", size="720p", ratio="9:16", duration=10, seed=7, image=image)
+        fast = Call(
+            model="doubao-seedance-1-0-pro-fast-251015", size="480p", ratio="21:9", duration=3, seed=11, image=image
+        )
+        newest = Call(
+            model="doubao-seedance-1-5-pro-251215", size="1080p", ratio="adaptive", duration=12, seed=0, image=image
+        )
+        lite_call = Call(model=lite, size="480p", ratio="1:1", duration=2, seed=4294967, image=image)
         return {
-            "seedance-1-0-pro": Call(
-                model="doubao-seedance-1-0-pro-250528", size="720p", duration=10, seed=7, image=image
-            ),
-            "seedance-1-0-pro-fast": Call(
-                model="doubao-seedance-1-0-pro-fast-251015", size="480p", duration=3, seed=11, image=image
-            ),
-            "seedance-1-5-pro": Call(
-                model="doubao-seedance-1-5-pro-251215", size="1080p", duration=12, seed=0, image=image
-            ),
-            f"seedance-1-0-lite-{tool[:1]}2v": Call(model=lite, size="480p", duration=2, seed=4294967, image=image),
+            "seedance-1-0-pro": pro,
+            "seedance-1-0-pro-fast": fast,
+            "seedance-1-5-pro": newest,
+            f"seedance-1-0-lite-{tool[:1]}2v": lite_call,
         }
     # 2560x1440: the 16:9 row of the family's 2K table (2048x2048, the first, is the default).
     return {"seedream-4": Call(model="doubao-seedream-4-0-250828", size="2560x1440", seed=7)}
@@ -205,6 +208,7 @@ def official_video(client: Any, call: Call) -> Official:
             model=call.model,
             content=content,
             resolution=call.size,
+            ratio=call.ratio,
             duration=call.duration,
             seed=call.seed,
             watermark=False,
