@@ -16,13 +16,14 @@ and the API reference's chapter 13):
 One family (Seedream 4.x) with one curated model, which is therefore the model called.
 
 text2video and image2video, asynchronous: ``content_generation.tasks.create`` sends ``POST
-{base}/contents/generations/tasks`` with JSON ``{model, content, resolution, ratio, duration, seed, watermark}`` and
-every other parameter as null (ignored, as above); ``content`` is ``[{type: text, text}]``, plus ``{type: image_url,
-image_url: {url}, role: first_frame}`` for image2video (the url a data URI, as the plugin's default transport sends
-it). The answer is ``{id}`` (ContentGenerationTaskID); ``tasks.get`` sends ``GET {base}/contents/generations/tasks/
-{id}``, whose ContentGenerationTask has ``status`` queued | running | succeeded | failed | cancelled,
-``content.video_url`` and ``error: {code, message}`` (types/content_generation/content_generation_task.py). The SDK
-has no waiting helper: a caller asks again until the task is no longer queued or running, as official() does.
+{base}/contents/generations/tasks`` with JSON ``{model, content, resolution, ratio, duration, seed, camera_fixed,
+watermark}`` and every other parameter as null (ignored, as above); ``content`` is ``[{type: text, text}]``, plus
+``{type: image_url, image_url: {url}, role: first_frame}`` for image2video (the url a data URI, as the plugin's
+default transport sends it). The answer is ``{id}`` (ContentGenerationTaskID); ``tasks.get`` sends ``GET
+{base}/contents/generations/tasks/{id}``, whose ContentGenerationTask has ``status`` queued | running | succeeded |
+failed | cancelled, ``content.video_url`` and ``error: {code, message}``
+(types/content_generation/content_generation_task.py). The SDK has no waiting helper: a caller asks again until the
+task is no longer queued or running, as official() does.
 Failures, from the same error-code table (https://www.volcengine.com/docs/82379/1299023, the stored copy):
 
 - http_error (image2video): HTTP 400, type BadRequest, code InputImageSensitiveContentDetected, "The request failed
@@ -76,18 +77,38 @@ def scenarios(tool: str) -> tuple[str, ...]:
 
 def family_calls(tool: str) -> dict[str, Call]:
     if tool in VIDEO_TOOLS:
-        # Each with a tier other than its family's first (the default), a ratio, and a duration other than 5 (the
-        # default).
+        # Each with a tier other than its family's first (the default), a ratio, a camera switch and a duration other
+        # than 5 (the default).
         image = png("ark i2v input") if tool == "image2video" else None
         lite = "doubao-seedance-1-0-lite-i2v-250428" if tool == "image2video" else "doubao-seedance-1-0-lite-t2v-250428"
-        pro = Call(model="doubao-seedance-1-0-pro-250528", size="720p", ratio="9:16", duration=10, seed=7, image=image)
+        pro = Call(
+            model="doubao-seedance-1-0-pro-250528",
+            size="720p",
+            ratio="9:16",
+            duration=10,
+            seed=7,
+            camera_fixed=True,
+            image=image,
+        )
         fast = Call(
-            model="doubao-seedance-1-0-pro-fast-251015", size="480p", ratio="21:9", duration=3, seed=11, image=image
+            model="doubao-seedance-1-0-pro-fast-251015",
+            size="480p",
+            ratio="21:9",
+            duration=3,
+            seed=11,
+            camera_fixed=False,
+            image=image,
         )
         newest = Call(
-            model="doubao-seedance-1-5-pro-251215", size="1080p", ratio="adaptive", duration=12, seed=0, image=image
+            model="doubao-seedance-1-5-pro-251215",
+            size="1080p",
+            ratio="adaptive",
+            duration=12,
+            seed=0,
+            camera_fixed=True,
+            image=image,
         )
-        lite_call = Call(model=lite, size="480p", ratio="1:1", duration=2, seed=4294967, image=image)
+        lite_call = Call(model=lite, size="480p", ratio="1:1", duration=2, seed=4294967, camera_fixed=True, image=image)
         return {
             "seedance-1-0-pro": pro,
             "seedance-1-0-pro-fast": fast,
@@ -209,6 +230,7 @@ def official_video(client: Any, call: Call) -> Official:
             content=content,
             resolution=call.size,
             ratio=call.ratio,
+            camera_fixed=call.camera_fixed,
             duration=call.duration,
             seed=call.seed,
             watermark=False,
