@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,7 @@ MATRIX = {
     },
     "siliconflow-defaults": {"api_preset": "siliconflow"},
 }
+KINDS = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
 TOOL_FILES = {
     "text2image": ["text2image"],
     "image_edit": ["image_edit"],
@@ -279,27 +282,27 @@ def assert_loads_with_tools(plugin: Path, tools: list[str]) -> None:
     assert [line for line in problems if not line.endswith("(placeholder; --release refuses it)")] == []
 
 
-KINDS = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_renders_all_its_tools_and_try_runs_against_its_fake(tmp_path: Path, preset: str) -> None:
     """Each preset with every tool it offers loads through the SDK, and `scripts/try.py --fake` makes the call
-    Dify would make, through the plugin's own glue, for every tool (an input image where the tool takes one)."""
+    Dify would make, through the plugin's own glue, for each of its tools (side by side: a fake job mostly waits)."""
     tools = offered_tools(preset)
     plugin = render(tmp_path / "plugin", api_preset=preset, tools=tools)
     assert_loads_with_tools(plugin, tools)
     image = tmp_path / "input.png"
-    Image.new("RGB", (64, 48), (200, 80, 40)).save(image)
-    for tool in tools:
-        out = tmp_path / f"out-{tool}"
-        command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tool, "--out", str(out)]
-        command += ["--image", str(image)] if "image" in KINDS[tool]["inputs"] else []
-        result = run(command, cwd=plugin)
-        assert result.returncode == 0, f"{tool}: " + result.stdout[-2000:] + result.stderr[-2000:]
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(image)
+
+    def try_run(tool: str) -> subprocess.CompletedProcess:
+        command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tool, "--out", f"out/{tool}"]
+        return run(command + (["--image", str(image)] if "image" in KINDS[tool]["inputs"] else []), cwd=plugin)
+
+    with ThreadPoolExecutor(max_workers=len(tools)) as pool:
+        results = dict(zip(tools, pool.map(try_run, tools), strict=True))
+    for tool, result in results.items():
+        assert result.returncode == 0, tool + ": " + result.stdout[-2000:] + result.stderr[-2000:]
         assert "API API" not in result.stdout  # the custom preset's label is "Image API"
-        written = [path for path in out.rglob("*") if path.is_file()]
-        assert written and all(path.stat().st_size > 0 for path in written), f"{tool}: {result.stdout}"
+        written = [path for path in (plugin / "out" / tool).rglob("*") if path.is_file()]
+        assert written and all(path.stat().st_size > 0 for path in written), (tool, result.stdout)
 
 
 # The combinations no rendering of the matrix has (the matrix's renderings are loaded the same way).

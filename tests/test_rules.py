@@ -27,8 +27,9 @@ from conftest import PYTHON, ROOT, render
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT), extensions=[AnsibleCoreFiltersExtension])
 CUSTOM = yaml.safe_load((ROOT / "presets" / "custom.yml").read_text(encoding="utf-8"))
-SCHEMA = yaml.safe_load((ROOT / "includes" / "schema.yml").read_text(encoding="utf-8"))
 KINDS = yaml.safe_load((ROOT / "includes" / "tools.yml").read_text(encoding="utf-8"))
+# The schema as copier.yml's api_overrides validator loads it: with the tool kinds' names (a `kinds` rule's keys).
+SCHEMA = {**yaml.safe_load((ROOT / "includes" / "schema.yml").read_text(encoding="utf-8")), "tool_kinds": list(KINDS)}
 ALL_TOOLS = ["text2image", "image_edit", "text2video"]
 Edit = Callable[[dict[str, Any]], Any]
 
@@ -72,6 +73,27 @@ def plugin_says(plugin: Path, tmp_path: Path, edit: Edit) -> list[str]:
         [PYTHON, "-c", script, str(settings), *ALL_TOOLS], cwd=plugin, capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout)
+
+
+def test_a_preset_s_tool_keys_are_the_kinds_of_tools_yml_for_copier_and_the_plugin(custom_plugin: Path) -> None:
+    """`tools` takes the kinds of includes/tools.yml and nothing else, with no list of them in the schema: a
+    misspelt kind is refused in the same words by copier's validator and the plugin's schema, and a kind added to
+    the kinds is a key at once."""
+    misspelt = preset_with(lambda p: p["tools"].update(image2vid=p["tools"]["text2image"]))
+    assert copier_says("walk", misspelt, SCHEMA["preset"], "", SCHEMA) == "tools.image2vid: unknown key"
+    assert copier_says("walk", CUSTOM, SCHEMA["preset"], "", SCHEMA) == ""
+    one_more_kind = {**SCHEMA, "tool_kinds": [*KINDS, "image2vid"]}
+    assert copier_says("walk", misspelt, SCHEMA["preset"], "", one_more_kind) == ""
+    script = (
+        "import json, sys\nfrom job_client.schema import first_problem, schema\n"
+        "print(json.dumps([schema()['tool_kinds'], first_problem(json.loads(sys.argv[1]), 'preset')]))"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", script, json.dumps(misspelt)], cwd=custom_plugin, capture_output=True, text=True, check=True
+    )
+    kinds, problem = json.loads(done.stdout)
+    assert kinds == list(KINDS)  # includes/tools.yml's, in its order
+    assert problem == ["tools.image2vid: unknown key", "tools.image2vid：未知的键"]
 
 
 # (the preset edit copier validates, the same edit of settings.yaml, the shared words)

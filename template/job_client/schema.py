@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from job_client.kinds import job_tools
+
 SCHEMA_FILE = Path(__file__).with_name("schema.yml")
 # What each type is called in a message, in English and Chinese.
 EXPECTED = {
@@ -31,8 +33,11 @@ Problem = tuple[str, str]  # (English, Chinese); ("", "") when there is none
 
 @functools.cache
 def schema() -> dict[str, Any]:
+    """The rules, with the tool kinds' names (job_client/kinds.yml) as ``tool_kinds``: a ``kinds`` rule's keys."""
     with SCHEMA_FILE.open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        rules = yaml.safe_load(stream)
+    rules["tool_kinds"] = list(job_tools())
+    return rules
 
 
 def first_problem(value: Any, rule_name: str = "settings", path: str = "") -> Problem:
@@ -76,9 +81,11 @@ def _walk(value: Any, rule: Mapping[str, Any], path: str, root: Mapping[str, Any
 def _walk_map(value: Mapping[str, Any], rule: Mapping[str, Any], path: str, root: Mapping[str, Any]) -> Problem:
     keys = dict(root[rule["extends"]]["keys"]) if "extends" in rule else {}
     keys.update(rule.get("keys") or {})
+    if "kinds" in rule:
+        keys.update(dict.fromkeys(root["tool_kinds"], rule["kinds"]))
     for key, item in value.items():
         inner = f"{path}.{key}" if path else str(key)
-        if keys or "keys" in rule:
+        if keys or "keys" in rule or "kinds" in rule:
             if key not in keys:
                 return _at(inner, "unknown key", "未知的键")
             problem = _walk(item, keys[key], inner, root)

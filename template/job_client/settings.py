@@ -52,6 +52,7 @@ import yaml
 
 from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import SettingsError
+from job_client.kinds import job_tools
 from job_client.rules import first_problem
 from job_client.schema import first_problem as schema_problem
 
@@ -203,7 +204,8 @@ SECTIONS: dict[str, type] = {
     "models": ModelListSettings,
     "error_code": ErrorCodeSettings,
 }
-BASE_TOOL = "text2image"
+# The tool a settings.yaml without `tools` sections describes: the first kind (includes/tools.yml).
+BASE_TOOL = job_tools()[0]
 
 
 def _build(cls: type, data: Any, where: str) -> Any:

@@ -86,6 +86,31 @@ def test_put_fills_list_items_in_any_order_and_keeps_what_is_there() -> None:
         put(document, "contents[0].role.name", "model")
 
 
+def test_put_writes_a_body_of_list_parts_at_indexed_paths() -> None:
+    """A body whose prompt and image are items of a list (Ark's ``content``), written field by field in any order."""
+    body: dict[str, Any] = {}
+    put(body, "content[1].type", "image_url")
+    put(body, "content[0].type", "text")
+    put(body, "content[0].text", "a fox")
+    put(body, "content[1].image_url.url", "data:image/png;base64,AAAA")
+    put(body, "resolution", "720p")
+    assert body == {
+        "content": [
+            {"type": "text", "text": "a fox"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+        ],
+        "resolution": "720p",
+    }
+    for path in [shape for shape in PATH_SHAPES if "*" not in shape]:
+        document: dict[str, Any] = {}
+        put(document, path, "value")
+        assert find_all(document, path) == ["value"], (path, document)
+    with pytest.raises(ValueError, match="names no single place"):
+        put({}, "content[*].text", "x")
+    with pytest.raises(ValueError, match="is not a list"):
+        put({"content": "text"}, "content[0].text", "x")
+
+
 def test_a_path_outside_the_grammar_is_refused() -> None:
     assert segments("output.results[*].url") == [("output", None), ("results", "*"), ("url", None)]
     for path in ("a..b", "a[x]", "a[*]b", ""):

@@ -43,6 +43,8 @@ class Call:
     prompt: str = "A red fox in fresh snow, golden hour"
     negative_prompt: str | None = None
     size: str | None = None  # the plugin's size option (WxH, 16:9, landscape_4_3); a driver converts it for its client
+    ratio: str | None = None  # an aspect ratio beside the size (Ark Seedance: resolution tier + ratio)
+    camera_fixed: bool | None = None  # a switch (Dify hands a boolean over as is)
     n: int | None = None
     seed: int | None = None
     duration: int | None = None
@@ -52,13 +54,13 @@ class Call:
 
     def given(self) -> set[str]:
         """The optional parameters this call sets (the tool parameters besides model, prompt and image)."""
-        names = ("negative_prompt", "size", "n", "seed", "duration", "steps", "guidance")
+        names = ("negative_prompt", "size", "ratio", "n", "seed", "duration", "steps", "guidance", "camera_fixed")
         return {name for name in names if getattr(self, name) is not None}
 
     def dify_parameters(self) -> dict[str, Any]:
         """The parameters as Dify hands them to the tool: numbers as floats, options as text, the image added later."""
         parameters: dict[str, Any] = {"model": self.model, "prompt": self.prompt}
-        for name in ("negative_prompt", "size"):
+        for name in ("negative_prompt", "size", "ratio", "camera_fixed"):
             if getattr(self, name) is not None:
                 parameters[name] = getattr(self, name)
         if self.duration is not None:  # a select: Dify hands its option over as text ("5")
