@@ -333,7 +333,7 @@ NO_PLUGIN_FILE = {
 
 # Schema reasons no answer can meet, and why: only a hand edit of settings.yaml breaks them.
 NO_ANSWER = {
-    "image_input.transport must be data_uri or url": "the image_input answer is a menu of exactly these two",
+    "image_input.transport must be data_uri, base64 or url": "the image_input answer is a menu of exactly these three",
 }
 
 

@@ -51,6 +51,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
+from job_client.auth import hs256_claims  # noqa: E402
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
 from job_client.paths import document_holding, find_all, segments  # noqa: E402
 from job_client.settings import BASE_TOOL, Settings, load_settings  # noqa: E402
@@ -247,6 +248,8 @@ class FakeProvider:
         self._clock = clock
         self._sleep = sleep
         self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
+        # A signed-token API (settings auth jwt_hs256): this issuer, and api_key as the secret that signs.
+        self.issuer = "fake-access-key-0123456789"
         self.media: Media = self.scenario.media or guess_media(self.settings)
         self.jobs: list[Job] = []
         self._requests: list[RecordedRequest] = []
@@ -307,8 +310,11 @@ class FakeProvider:
 
     @property
     def credentials(self) -> dict[str, str]:
-        """Credentials as Dify passes them to the tool and the provider: a good key and this base URL."""
-        return {"api_key": self.api_key, "base_url": self.base_url}
+        """Credentials as Dify passes them to the tool and the provider: a good key (or, for a signed-token API, the
+        issuer and the secret its auth fields name) and this base URL."""
+        auth = self.settings.auth
+        keys = {auth.fields[0]: self.issuer, auth.fields[1]: self.api_key} if auth.kind == "jwt_hs256" else {}
+        return {**(keys or {auth.fields[0]: self.api_key}), "base_url": self.base_url}
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -358,7 +364,7 @@ class FakeProvider:
             return "result", api_path
         if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(api_path):
             return "poll", api_path
-        if method == "GET" and api_path == self.settings.validate_path:
+        if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:
             return "validate", api_path
         if method == "GET" and api_path == self._models_path:
             return "models", api_path
@@ -372,7 +378,14 @@ class FakeProvider:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         if self._missing_headers(headers, self.settings.extra_headers):
             return False
-        return self._header(headers, self.settings.auth_header) == f"{scheme}{self.api_key}"
+        sent = self._header(headers, self.settings.auth_header) or ""
+        if self.settings.auth.kind == "jwt_hs256":
+            # A token signed with the secret, valid now, issued by the access key.
+            claims = (
+                hs256_claims(sent.removeprefix(scheme), self.api_key, time.time()) if sent.startswith(scheme) else None
+            )
+            return claims is not None and claims.get("iss") == self.issuer
+        return sent == f"{scheme}{self.api_key}"
 
     def _error(self, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
         return self._json(status, document_at(self.settings.error_fields[0], message))

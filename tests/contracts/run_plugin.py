@@ -19,7 +19,7 @@ def main() -> None:
     root, request = Path(sys.argv[1]), json.loads(sys.argv[2])
     sys.path.insert(0, str(root))
     from job_client import JobClient, PluginError
-    from job_client.inputs import checked_image, data_uri
+    from job_client.inputs import checked_image, inline_image
     from job_client.settings import load_settings
 
     settings = load_settings(root / "job_client" / "settings.yaml", tool=request["tool"])
@@ -27,9 +27,9 @@ def main() -> None:
     settings = dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, first_delay=0.05, interval=0.1))
     parameters = dict(request["parameters"])
     if request.get("image_b64"):
-        # What tools/image_edit.py sends: the checked image as a data URI (transport data_uri).
+        # What the image tools send inline: the checked image as a data URI, or bare base64 (image_input.transport).
         data, mime_type = checked_image(base64.b64decode(request["image_b64"]), settings.image_input)
-        parameters["image"] = data_uri(data, mime_type)
+        parameters["image"] = inline_image(data, mime_type, settings.image_input)
     client = JobClient(settings, request["api_key"], request["base_url"])
     outcome: dict = {}
     try:
