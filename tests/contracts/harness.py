@@ -48,17 +48,18 @@ class Call:
     duration: int | None = None
     steps: int | None = None
     guidance: float | None = None
+    mode: str | None = None  # a generation mode option, e.g. Kling's std | pro
     image: bytes | None = None
 
     def given(self) -> set[str]:
         """The optional parameters this call sets (the tool parameters besides model, prompt and image)."""
-        names = ("negative_prompt", "size", "n", "seed", "duration", "steps", "guidance")
+        names = ("negative_prompt", "size", "n", "seed", "duration", "steps", "guidance", "mode")
         return {name for name in names if getattr(self, name) is not None}
 
     def dify_parameters(self) -> dict[str, Any]:
         """The parameters as Dify hands them to the tool: numbers as floats, options as text, the image added later."""
         parameters: dict[str, Any] = {"model": self.model, "prompt": self.prompt}
-        for name in ("negative_prompt", "size"):
+        for name in ("negative_prompt", "size", "mode"):
             if getattr(self, name) is not None:
                 parameters[name] = getattr(self, name)
         if self.duration is not None:  # a select: Dify hands its option over as text ("5")
@@ -123,13 +124,26 @@ def sdk_only(driver: Any, tool: str) -> dict[str, str]:
     return hook(tool) if hook else {}
 
 
+def verify_request(driver: Any, call: Recorded) -> None:
+    """``driver.verify_request(call)``: what a request must carry beyond agreeing with the official one (e.g. a
+    signed token that is valid for the driver's keys, which differs per request); nothing without the hook."""
+    hook = getattr(driver, "verify_request", None)
+    if hook:
+        hook(call)
+
+
+def credentials(driver: Any) -> str | dict[str, str]:
+    """``driver.CREDENTIALS`` (the fields a signed-token API asks for, by name), else its one ``API_KEY``."""
+    return getattr(driver, "CREDENTIALS", None) or driver.API_KEY
+
+
 def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     """Why today's preset data cannot meet the contract (the case is then a strict xfail), else None."""
     hook = getattr(driver, "known_gap", None)
     return hook(tool, settings) if hook else None
 
 
-def run_plugin(root: Path, tool: str, api_key: str, base_url: str, call: Call) -> dict[str, Any]:
+def run_plugin(root: Path, tool: str, api_key: str | dict[str, str], base_url: str, call: Call) -> dict[str, Any]:
     request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
     if call.image is not None:
         request["image_b64"] = base64.b64encode(call.image).decode("ascii")

@@ -2,7 +2,8 @@
 
 Usage: ``python run_plugin.py <plugin root> '<request JSON>'``. The subprocess gives each rendering its own
 ``job_client`` package, so renderings of different presets never share an import.
-Request: {"tool", "api_key", "base_url", "parameters", "image_b64" (optional input image bytes)}.
+Request: {"tool", "api_key" (a key, or the credential fields by name), "base_url", "parameters", "image_b64"
+(optional input image bytes)}.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from contracts.providers import (
     bfl,
     dashscope,
     fal,
+    kling,
     modelscope,
     openai_compatible,
     replicate,
@@ -21,5 +22,16 @@ from contracts.providers import (
 
 DRIVERS: dict[str, ModuleType] = {
     driver.PRESET: driver
-    for driver in (modelscope, dashscope, openai_compatible, siliconflow, volcengine_ark, zhipu, replicate, fal, bfl)
+    for driver in (
+        modelscope,
+        dashscope,
+        openai_compatible,
+        siliconflow,
+        volcengine_ark,
+        zhipu,
+        replicate,
+        fal,
+        bfl,
+        kling,
+    )
 }
