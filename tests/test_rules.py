@@ -176,6 +176,16 @@ MAPPING_CASES = {
         lambda s: s["tools"]["text2image"]["families"]["any"].update(size_range={"min_side": 2000, "max_side": 100}),
         "size_range: min_side above max_side",
     ),
+    "auth kind": (
+        lambda p: p["api"].update(auth={"kind": "oauth"}),
+        lambda s: s.update(auth={"kind": "oauth"}),
+        "auth.kind must be api_key or jwt_hs256",
+    ),
+    "auth fields": (
+        lambda p: p["api"].update(auth={"kind": "jwt_hs256", "fields": ["Access Key", "secret_key"]}),
+        lambda s: s.update(auth={"kind": "jwt_hs256", "fields": ["Access Key", "secret_key"]}),
+        "auth.fields: snake_case names",
+    ),
     "listing path": (
         lambda p: p["api"].update(models={"path": "models"}),
         lambda s: s.update(models={"path": "models"}),
