@@ -51,7 +51,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
-from job_client.auth import hs256_claims  # noqa: E402
+from job_client.auth import credential_value, hs256_claims  # noqa: E402
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
 from job_client.paths import document_holding, find_all, segments  # noqa: E402
 from job_client.settings import BASE_TOOL, Settings, load_settings  # noqa: E402
@@ -315,6 +315,31 @@ class FakeProvider:
         auth = self.settings.auth
         keys = {auth.fields[0]: self.issuer, auth.fields[1]: self.api_key} if auth.kind == "jwt_hs256" else {}
         return {**(keys or {auth.fields[0]: self.api_key}), "base_url": self.base_url}
+
+    @property
+    def secret_field(self) -> str:
+        """The credential field holding the secret: api_key, or the signing key of a signed-token API."""
+        return self.settings.auth.fields[-1]
+
+    def with_secret(self, secret: str) -> dict[str, str]:
+        """The credentials with another secret (e.g. a wrong key the fake refuses), the rest unchanged."""
+        return {**self.credentials, self.secret_field: secret}
+
+    def auth_headers(self) -> dict[str, str]:
+        """The auth header the fake accepts now: the key, or a freshly signed token."""
+        scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        value = credential_value(self.settings.auth, self.credentials, time.time())
+        return {self.settings.auth_header: f"{scheme}{value}"}
+
+    def accepts(self, headers: dict[str, str]) -> bool:
+        """Whether a request with these headers passes the fake's credential check."""
+        return self._authorized(headers)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What scripts/try.py reads outside Dify: each credential field upper-cased (API_KEY), and BASE_URL."""
+        keys = {name.upper(): value for name, value in self.credentials.items() if name != "base_url"}
+        return {**keys, "BASE_URL": self.base_url}
 
     @property
     def requests(self) -> list[RecordedRequest]:
