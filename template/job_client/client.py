@@ -645,11 +645,11 @@ class JobClient:
         request_timeout), and never past the deadline."""
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         # A signed token (auth.kind jwt_hs256) is made afresh for each request, so it is never stale.
-        secret = credential_value(self.settings.auth, self._credentials, self._wall_clock())
+        credential = credential_value(self.settings.auth, self._credentials, self._wall_clock())
         if self.settings.auth.kind != "api_key":
-            self._tokens.add(secret)
+            self._tokens.add(credential)
         all_headers = {
-            self.settings.auth_header: f"{scheme}{secret}",
+            self.settings.auth_header: f"{scheme}{credential}",
             **self.settings.extra_headers,
             **(headers or {}),
         }
