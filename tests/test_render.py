@@ -260,6 +260,13 @@ TOOL_COMBINATIONS = [list(chosen) for size in (1, 2, 3) for chosen in itertools.
 ALL_TOOLS_PRESET = "dashscope"  # a real preset that offers every tool
 
 
+# A real 1x1 PNG (an input image for try.py --image).
+INPUT_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100"
+    "c9fe92ef0000000049454e44ae426082"
+)
+
+
 def offered_tools(preset: str) -> list[str]:
     return [tool for tool in TOOL_FILES if tool in load(ROOT / "presets" / f"{preset}.yml")["tools"]]
 
@@ -281,16 +288,22 @@ def assert_loads_with_tools(plugin: Path, tools: list[str]) -> None:
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_renders_all_its_tools_and_try_runs_against_its_fake(tmp_path: Path, preset: str) -> None:
     """Each preset with every tool it offers loads through the SDK, and `scripts/try.py --fake` makes the call
-    Dify would make, through the plugin's own glue, for its first tool."""
+    Dify would make, through the plugin's own glue, for each of its tools (an input image where the tool takes one)."""
     tools = offered_tools(preset)
     plugin = render(tmp_path / "plugin", api_preset=preset, tools=tools)
     assert_loads_with_tools(plugin, tools)
-    command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tools[0], "--out", "out"]
-    result = run(command, cwd=plugin)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "API API" not in result.stdout  # the custom preset's label is "Image API"
-    written = [path for path in (plugin / "out").rglob("*") if path.is_file()]
-    assert written and all(path.stat().st_size > 0 for path in written), result.stdout
+    kinds = load(ROOT / "includes" / "tools.yml")
+    image = tmp_path / "input.png"
+    image.write_bytes(INPUT_PNG)
+    for tool in tools:
+        takes_image = ["--image", str(image)] if "image" in kinds[tool]["inputs"] else []
+        out = plugin / "out" / tool
+        command = [PYTHON, "scripts/try.py", "a red fox", "--fake", "--tool", tool, "--out", str(out), *takes_image]
+        result = run(command, cwd=plugin)
+        assert result.returncode == 0, tool + result.stdout[-2000:] + result.stderr[-2000:]
+        assert "API API" not in result.stdout  # the custom preset's label is "Image API"
+        written = [path for path in out.rglob("*") if path.is_file()]
+        assert written and all(path.stat().st_size > 0 for path in written), (tool, result.stdout)
 
 
 # The combinations no rendering of the matrix has (the matrix's renderings are loaded the same way).
