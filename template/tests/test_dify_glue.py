@@ -21,6 +21,7 @@ from fake_provider import FakeProvider, Scenario, sample_jpeg
 from support import (
     IS_ASYNC,
     KEY_IS_INVALID,
+    PROVIDER_YAML,
     SETTINGS,
     URL_RESULTS,
     StartFake,
@@ -144,6 +145,15 @@ def test_rejected_key_fails_the_check_saying_invalid(start_fake: StartFake) -> N
     assert KEY_IS_INVALID in str(caught.value)
     assert wrong[fake.secret_field] not in str(caught.value)
     assert [request.kind for request in fake.requests] == ["validate"]
+
+
+def test_the_credential_form_asks_for_each_field_the_settings_auth_names() -> None:
+    # One API key by default; a signed-token API (e.g. Kling) asks for its access key and secret key.
+    form = PROVIDER_YAML["credentials_for_provider"]
+    assert list(form) == [*SETTINGS.auth.fields, "base_url"]
+    for name in SETTINGS.auth.fields:
+        assert (form[name]["type"], form[name]["required"]) == ("secret-input", True), name
+    assert (form["base_url"]["type"], form["base_url"]["required"]) == ("text-input", False)
 
 
 def test_unreachable_base_url_fails_the_check_naming_the_host() -> None:
