@@ -264,6 +264,13 @@ TOOL_COMBINATIONS = [list(chosen) for size in (1, 2, 3) for chosen in itertools.
 ALL_TOOLS_PRESET = "dashscope"  # a real preset that offers every tool
 
 
+# A real 1x1 PNG (an input image for try.py --image).
+INPUT_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100"
+    "c9fe92ef0000000049454e44ae426082"
+)
+
+
 def offered_tools(preset: str) -> list[str]:
     return [tool for tool in TOOL_FILES if tool in load(ROOT / "presets" / f"{preset}.yml")["tools"]]
 

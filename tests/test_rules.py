@@ -221,6 +221,16 @@ MAPPING_CASES = {
         lambda s: s["result"].update(field="data..url"),
         '"data..url" is not a dotted path',
     ),
+    "auth kind": (
+        lambda p: p["api"].update(auth={"kind": "oauth"}),
+        lambda s: s.update(auth={"kind": "oauth"}),
+        "auth.kind must be api_key or jwt_hs256",
+    ),
+    "auth fields": (
+        lambda p: p["api"].update(auth={"kind": "jwt_hs256", "fields": ["Access Key", "secret_key"]}),
+        lambda s: s.update(auth={"kind": "jwt_hs256", "fields": ["Access Key", "secret_key"]}),
+        "auth.fields: snake_case names",
+    ),
     "listing path": (
         lambda p: p["api"].update(models={"path": "models"}),
         lambda s: s.update(models={"path": "models"}),
@@ -379,7 +389,7 @@ NO_PLUGIN_FILE = {
 
 # Schema reasons no answer can meet, and why: only a hand edit of settings.yaml breaks them.
 NO_ANSWER = {
-    "image_input.transport must be data_uri or url": "the image_input answer is a menu of exactly these two",
+    "image_input.transport must be data_uri, base64 or url": "the image_input answer is a menu of exactly these three",
 }
 
 

@@ -25,6 +25,9 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
 - ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
   ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
   API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
+- ``auth``: ``{kind: api_key}`` (default: the ``api_key`` credential, as given) or ``{kind: jwt_hs256, fields:
+  [access_key, secret_key], ttl: 1800}``: the credential form asks for each field, and every request carries a
+  token signed with the second (job_client/auth.py).
 - ``families``: a tool's models grouped by what their API takes, checked before any request. The first family
   whose ``match`` (regular expressions, whole id) fits the chosen model decides the request: its ``body_fields``
   (the parameters these models take; a ``size`` given as ``[width path, height path]`` is sent as two integers),
@@ -50,6 +53,7 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.auth import AuthSettings
 from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import SettingsError
 from job_client.kinds import job_tools
@@ -105,9 +109,9 @@ class ResultSettings:
 
 @dataclass(frozen=True)
 class ImageInputSettings:
-    """How an input image (image editing) is sent: inline as a data URI, or as the Dify file's own URL."""
+    """How an input image (image editing) is sent: inline as a data URI or bare base64, or as the Dify file's URL."""
 
-    transport: Literal["data_uri", "url"] = "data_uri"
+    transport: Literal["data_uri", "base64", "url"] = "data_uri"
     max_bytes: int = 10_000_000
     max_side: int = 4096
 
@@ -187,6 +191,7 @@ class Settings:
     families: dict[str, ModelFamily] = field(default_factory=dict)
     models: ModelListSettings = field(default_factory=ModelListSettings)
     error_code: ErrorCodeSettings | None = None  # errors inside HTTP 200 answers (job_client/body_errors.py)
+    auth: AuthSettings = field(default_factory=AuthSettings)  # the key as given, or a token signed per request
 
     def family_for(self, model: str) -> tuple[str, ModelFamily] | None:
         """The first family whose patterns match the model id (name, family), or None."""
@@ -203,6 +208,7 @@ SECTIONS: dict[str, type] = {
     "image_input": ImageInputSettings,
     "models": ModelListSettings,
     "error_code": ErrorCodeSettings,
+    "auth": AuthSettings,
 }
 # The tool a settings.yaml without `tools` sections describes: the first kind (includes/tools.yml).
 BASE_TOOL = job_tools()[0]

@@ -51,6 +51,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
+from job_client.auth import credential_value, hs256_claims  # noqa: E402
 from job_client.lookup import placeholders  # noqa: E402
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
 from job_client.paths import document_holding, find_all, segments  # noqa: E402
@@ -256,6 +257,8 @@ class FakeProvider:
         self._clock = clock
         self._sleep = sleep
         self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
+        # A signed-token API (settings auth jwt_hs256): this issuer, and api_key as the secret that signs.
+        self.issuer = "fake-access-key-0123456789"
         self.media: Media = self.scenario.media or guess_media(self.settings)
         self.jobs: list[Job] = []
         self._requests: list[RecordedRequest] = []
@@ -319,8 +322,36 @@ class FakeProvider:
 
     @property
     def credentials(self) -> dict[str, str]:
-        """Credentials as Dify passes them to the tool and the provider: a good key and this base URL."""
-        return {"api_key": self.api_key, "base_url": self.base_url}
+        """Credentials as Dify passes them to the tool and the provider: a good key (or, for a signed-token API, the
+        issuer and the secret its auth fields name) and this base URL."""
+        auth = self.settings.auth
+        keys = {auth.fields[0]: self.issuer, auth.fields[1]: self.api_key} if auth.kind == "jwt_hs256" else {}
+        return {**(keys or {auth.fields[0]: self.api_key}), "base_url": self.base_url}
+
+    @property
+    def secret_field(self) -> str:
+        """The credential field holding the secret: api_key, or the signing key of a signed-token API."""
+        return self.settings.auth.fields[-1]
+
+    def with_secret(self, secret: str) -> dict[str, str]:
+        """The credentials with another secret (e.g. a wrong key the fake refuses), the rest unchanged."""
+        return {**self.credentials, self.secret_field: secret}
+
+    def auth_headers(self) -> dict[str, str]:
+        """The auth header the fake accepts now: the key, or a freshly signed token."""
+        scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        value = credential_value(self.settings.auth, self.credentials, time.time())
+        return {self.settings.auth_header: f"{scheme}{value}"}
+
+    def accepts(self, headers: dict[str, str]) -> bool:
+        """Whether a request with these headers passes the fake's credential check."""
+        return self._authorized(headers)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What scripts/try.py reads outside Dify: each credential field upper-cased (API_KEY), and BASE_URL."""
+        keys = {name.upper(): value for name, value in self.credentials.items() if name != "base_url"}
+        return {**keys, "BASE_URL": self.base_url}
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -395,7 +426,14 @@ class FakeProvider:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         if self._missing_headers(headers, self.settings.extra_headers):
             return False
-        return self._header(headers, self.settings.auth_header) == f"{scheme}{self.api_key}"
+        sent = self._header(headers, self.settings.auth_header) or ""
+        if self.settings.auth.kind == "jwt_hs256":
+            # A token signed with the secret, valid now, issued by the access key.
+            claims = (
+                hs256_claims(sent.removeprefix(scheme), self.api_key, time.time()) if sent.startswith(scheme) else None
+            )
+            return claims is not None and claims.get("iss") == self.issuer
+        return sent == f"{scheme}{self.api_key}"
 
     def _error(self, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
         answer = document_at(self.settings.error_fields[0], message)

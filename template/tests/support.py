@@ -32,6 +32,12 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 # The top-level settings: the provider's credential check and the text-to-image tool use them. They exist in
 # every rendering, with or without the text2image tool.
 SETTINGS: Settings = load_settings()
+# What the plugin's messages call the credentials (settings auth): one API key, or e.g. an access key and a secret
+# key that sign a token.
+KEY_WORDS = " and ".join(
+    "API key" if name == "api_key" else name.replace("_", " ").title() for name in SETTINGS.auth.fields
+)
+KEY_IS_INVALID = f"{KEY_WORDS} {'is' if len(SETTINGS.auth.fields) == 1 else 'are'} invalid"
 IS_ASYNC = SETTINGS.mode == "async"
 URL_RESULTS = SETTINGS.result.kind == "url"
 PROMPT = "A red fox in fresh snow, golden hour"

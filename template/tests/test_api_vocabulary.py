@@ -24,6 +24,7 @@ from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Repl
 from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
 
 from job_client import JobClient, JobResult
+from job_client.auth import AuthSettings
 from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
@@ -34,11 +35,13 @@ MODEL = "test-model"
 
 
 def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) -> Settings:
-    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
+    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced; the key is
+    sent as it is (auth api_key) unless ``auth`` says otherwise."""
     # Vocabulary a case has to switch on starts off, whatever this rendering's preset says.
     base = dataclasses.replace(quick(SETTINGS), error_code=None)
     base = dataclasses.replace(base, result=dataclasses.replace(base.result, lookup=()))
     changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
+    top = {"auth": AuthSettings(), **top}
     return dataclasses.replace(base, default_model=MODEL, families={}, extra_headers={}, **changed, **top)
 
 
@@ -91,7 +94,7 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
 
 
 def run(fake: FakeProvider, settings: Settings | None = None, **parameters: Any) -> JobResult:
-    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url)
+    client = JobClient(settings or fake.settings, fake.credentials, fake.base_url)
     return client.generate({"prompt": PROMPT, **parameters})
 
 
@@ -452,6 +455,55 @@ def test_auth_header_variants_and_extra_headers(fakes: Any, auth_header: str, au
         run(fake, without)
 
 
+# ── a token signed for each request (auth jwt_hs256, e.g. Kling) ──────────────────
+SIGNED = AuthSettings(kind="jwt_hs256", fields=("access_key", "secret_key"), ttl=1800)
+ACCESS_KEY, SECRET_KEY = "AkFixedClock01", "SkFixedClockSecret0123456789abcdef"
+# The token for these keys at 2026-01-01T00:00:00Z (1767225600): header {"alg":"HS256","typ":"JWT"}, payload
+# {"iss":"AkFixedClock01","exp":1767227400,"nbf":1767225595}, HMAC-SHA256 under the secret key; written out here
+# (PyJWT 2.x makes the same token from the same claims: the template repo's tests check both agree).
+FIXED_CLOCK_TOKEN = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBa0ZpeGVkQ2xvY2swMSIsImV4cCI6MTc2NzIyNzQwMCwibmJmIjoxNzY3MjI1NTk1fQ"
+    ".fY_-_M-aClnXK2NnQszx7hPC11SpY8-Jp54HB9L3uX8"
+)
+
+
+def test_a_signed_token_for_a_fixed_clock_is_the_documented_jwt(fakes: Any) -> None:
+    settings = dataclasses.replace(async_variant(), auth=SIGNED)
+    fake = fakes(settings)
+    keys = {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
+    client = JobClient(settings, keys, fake.base_url, wall_clock=lambda: 1767225600.0)
+    with pytest.raises(InvalidApiKeyError) as caught:  # long expired by now: the fake refuses it, and echoes it
+        client.generate({"prompt": PROMPT})
+    (submit,) = fake.requests_of("submit")
+    assert {key.lower(): value for key, value in submit.headers.items()}[
+        "authorization"
+    ] == f"Bearer {FIXED_CLOCK_TOKEN}"
+    message = f"{caught.value.english} {caught.value.chinese}"
+    assert "Access Key and Secret Key are invalid" in caught.value.english and "HTTP 401" in message
+    assert FIXED_CLOCK_TOKEN not in message and ACCESS_KEY not in message and SECRET_KEY not in message
+
+
+def test_a_signed_token_api_gets_a_fresh_valid_token_with_every_request_and_never_the_secret(fakes: Any) -> None:
+    settings = dataclasses.replace(async_variant(), auth=SIGNED)
+    fake = fakes(settings)
+    result = run(fake, n=2.0)
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    api_requests = fake.requests_of("submit") + fake.requests_of("poll")
+    assert len(api_requests) >= 2 and all(fake.accepts(request.headers) for request in api_requests)
+    assert all(fake.api_key not in json.dumps([request.headers, request.body]) for request in api_requests)
+
+
+def test_a_signed_token_api_without_its_secret_key_is_refused_before_any_request(fakes: Any) -> None:
+    settings = dataclasses.replace(async_variant(), auth=SIGNED)
+    fake = fakes(settings)
+    with pytest.raises(InvalidApiKeyError) as caught:
+        JobClient(settings, {"access_key": ACCESS_KEY, "secret_key": " "}, fake.base_url).generate({"prompt": PROMPT})
+    label = settings.provider_label
+    assert caught.value.english == f"No Secret Key for {label} is set: add it in the plugin's credentials."
+    assert caught.value.chinese == f"未设置 {label} Secret Key：请在插件凭据中填写。"
+    assert fake.requests == []
+
+
 # ── partial failures ───────────────────────────────────────────────────────────
 def test_a_result_list_with_a_failed_item_delivers_the_rest_and_names_the_failure(fakes: Any) -> None:
     fake = fakes(async_variant(), failed_items=1, failure_reason="Output image blocked by moderation.")
@@ -470,7 +522,7 @@ def test_a_result_list_where_every_item_failed_raises_the_providers_message(fake
 def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
     fake = fakes(async_variant(), poll_replies=[Reply(500), Reply(500)])
     clock = VirtualClock()
-    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep)
     result = client.generate({"prompt": PROMPT})
     assert len(fake.requests_of("poll")) == 3
     assert [media.data for media in result.files] == fake.jobs[0].images
@@ -479,7 +531,7 @@ def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
 def test_http_500_on_status_requests_gives_up_after_a_bounded_number(fakes: Any) -> None:
     fake = fakes(async_variant(), poll_replies=[Reply(500)] * 20)
     clock = VirtualClock()
-    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep)
     with pytest.raises(ProviderHttpError, match="HTTP 500"):
         client.generate({"prompt": PROMPT})
     assert len(fake.requests_of("poll")) == 6  # MAX_TRANSIENT_POLL_FAILURES + the one that gave up
@@ -609,7 +661,7 @@ def test_the_ok_code_and_an_answer_without_a_code_are_successes(fakes: Any) -> N
 def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
     settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
     fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
-    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url)
     task, _ = client.submit_job({"prompt": PROMPT})
     assert task == f"{fake.base_url}{STATUS_URL_PATH}{fake.jobs[0].id}"
     progress = client.check_task(task)

@@ -160,8 +160,8 @@ def minimal_submit() -> dict[str, Any]:
 def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFake) -> None:
     fake = start_fake()
     url = fake.base_url + SETTINGS.submit.path
-    # The key, and the constant headers every API request carries (Runway's X-Runway-Version).
-    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip(), **SETTINGS.extra_headers}
+    # The key (or a freshly signed token), and the constant headers every API request carries (Runway's version).
+    auth = {**fake.auth_headers(), **SETTINGS.extra_headers}
     sent = minimal_submit()
     refused = requests.post(url, **sent, headers={**SETTINGS.submit.headers}, timeout=5)
     if SETTINGS.error_code is None:
@@ -210,8 +210,8 @@ def test_a_video_result_is_a_single_url_at_the_result_field(start_fake: StartFak
     )
     fake = start_fake(settings=settings)
     assert fake.media == "video"
-    # The key, and the constant headers every API request carries (Runway's X-Runway-Version).
-    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip(), **SETTINGS.extra_headers}
+    # The key (or a freshly signed token), and the constant headers every API request carries (Runway's version).
+    auth = {**fake.auth_headers(), **SETTINGS.extra_headers}
     submitted = requests.post(
         fake.base_url + SETTINGS.submit.path.replace("{model}", SETTINGS.default_model),
         **minimal_submit(),
@@ -252,7 +252,7 @@ def test_input_files_are_served_without_a_key_and_recorded(start_fake: StartFake
 def test_an_edit_request_without_its_image_is_refused(start_fake: StartFake) -> None:
     settings = quick(settings_for("image_edit"))
     fake = start_fake(settings=settings)
-    auth = {settings.auth_header: f"{settings.auth_scheme} {fake.api_key}".strip(), **settings.extra_headers}
+    auth = {**fake.auth_headers(), **settings.extra_headers}
     url = fake.base_url + settings.submit.path
     body = document_at(settings.submit.body_fields["prompt"], "x")
     image_field = settings.submit.body_fields["image"]

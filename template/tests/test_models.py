@@ -61,7 +61,7 @@ def lister(job: JobKind, fake: FakeProvider, cache: ListingCache, settings: Sett
 def run_checked(job: JobKind, fake: FakeProvider, cache: ListingCache, model: str) -> None:
     """One job with ``model``, as the tool glue runs it: inside the retired-model check."""
     with checked_model(lister(job, fake, cache), model):
-        JobClient(job.quick, fake.api_key, fake.base_url).generate(job.parameters(model=model))
+        JobClient(job.quick, fake.credentials, fake.base_url).generate(job.parameters(model=model))
 
 
 def test_the_menu_is_the_live_list_labelled_with_the_curated_names(job: JobKind, start_fake: StartFake) -> None:

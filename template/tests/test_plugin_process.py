@@ -37,6 +37,7 @@ from support import (
     INPUT_JPEG,
     IS_ASYNC,
     JOB_TOOLS,
+    KEY_IS_INVALID,
     PLUGIN_ROOT,
     PROVIDER_NAME,
     SETTINGS,
@@ -274,7 +275,8 @@ def test_image_edit_with_a_file_parameter_returns_the_edited_image(plugin: Plugi
     assert blob.data == job.images[0]
     assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].startswith(settings.file_prefix + "-")
     assert stream_types(session) == ["json", "text"]
-    expected = data_uri(INPUT_JPEG, "image/jpeg") if settings.image_input.transport == "data_uri" else url
+    inline = {"data_uri": data_uri(INPUT_JPEG, "image/jpeg"), "base64": base64.b64encode(INPUT_JPEG).decode("ascii")}
+    expected = inline.get(settings.image_input.transport, url)
     field = settings.submit.body_fields["image"]
     if isinstance(field, list):  # the media type and the base64 data in two fields (Gemini's inlineData)
         (mime_type,), (data,) = (find_all(json_view(job.body), path) for path in field)
@@ -415,11 +417,11 @@ def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
         request = {"type": "tool", "action": "validate_tool_credentials", "user_id": "u", "provider": PROVIDER_NAME}
         good = plugin.request({**request, "credentials": fake.credentials})
         wrong_key = f"{SETTINGS.api_key_prefix}wrong-key-9876543210"
-        bad = plugin.request({**request, "credentials": {**fake.credentials, "api_key": wrong_key}})
+        bad = plugin.request({**request, "credentials": fake.with_secret(wrong_key)})
     assert good.errors == [] and good.messages == [{"result": True}]
     (error,) = bad.errors
     assert error["error_type"] == "ToolProviderCredentialValidationError"
-    assert "API key is invalid" in error["message"] and wrong_key not in error["message"]
+    assert KEY_IS_INVALID in error["message"] and wrong_key not in error["message"]
     assert [request.kind for request in fake.requests] == ["validate", "validate"]
 
 

@@ -50,17 +50,29 @@ class Call:
     duration: int | None = None
     steps: int | None = None
     guidance: float | None = None
+    mode: str | None = None  # a generation mode option, e.g. Kling's std | pro
     image: bytes | None = None
 
     def given(self) -> set[str]:
         """The optional parameters this call sets (the tool parameters besides model, prompt and image)."""
-        names = ("negative_prompt", "size", "ratio", "n", "seed", "duration", "steps", "guidance", "camera_fixed")
+        names = (
+            "negative_prompt",
+            "size",
+            "ratio",
+            "n",
+            "seed",
+            "duration",
+            "steps",
+            "guidance",
+            "camera_fixed",
+            "mode",
+        )
         return {name for name in names if getattr(self, name) is not None}
 
     def dify_parameters(self) -> dict[str, Any]:
         """The parameters as Dify hands them to the tool: numbers as floats, options as text, the image added later."""
         parameters: dict[str, Any] = {"model": self.model, "prompt": self.prompt}
-        for name in ("negative_prompt", "size", "ratio", "camera_fixed"):
+        for name in ("negative_prompt", "size", "ratio", "camera_fixed", "mode"):
             if getattr(self, name) is not None:
                 parameters[name] = getattr(self, name)
         if self.duration is not None:  # a select: Dify hands its option over as text ("5")
@@ -134,6 +146,19 @@ def request_target(driver: Any, call: Recorded) -> str:
     return call.path + "?" + "&".join(f"{name}={value}" for name in sorted(call.query) for value in call.query[name])
 
 
+def verify_request(driver: Any, call: Recorded) -> None:
+    """``driver.verify_request(call)``: what a request must carry beyond agreeing with the official one (e.g. a
+    signed token that is valid for the driver's keys, which differs per request); nothing without the hook."""
+    hook = getattr(driver, "verify_request", None)
+    if hook:
+        hook(call)
+
+
+def credentials(driver: Any) -> str | dict[str, str]:
+    """``driver.CREDENTIALS`` (the fields a signed-token API asks for, by name), else its one ``API_KEY``."""
+    return getattr(driver, "CREDENTIALS", None) or driver.API_KEY
+
+
 def known_gap(driver: Any, tool: str, settings: dict[str, Any]) -> str | None:
     """Why today's preset data cannot meet the contract (the case is then a strict xfail), else None."""
     hook = getattr(driver, "known_gap", None)
@@ -153,7 +178,13 @@ def credential_check(driver: Any) -> Any:
 
 
 def run_plugin(
-    root: Path, tool: str, api_key: str, base_url: str, call: Call, *, check_credentials: bool = False
+    root: Path,
+    tool: str,
+    api_key: str | dict[str, str],
+    base_url: str,
+    call: Call,
+    *,
+    check_credentials: bool = False,
 ) -> dict[str, Any]:
     request = {"tool": tool, "api_key": api_key, "base_url": base_url, "parameters": call.dify_parameters()}
     if check_credentials:

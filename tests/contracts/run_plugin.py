@@ -2,9 +2,9 @@
 
 Usage: ``python run_plugin.py <plugin root> '<request JSON>'``. The subprocess gives each rendering its own
 ``job_client`` package, so renderings of different presets never share an import.
-Request: {"tool", "api_key", "base_url", "parameters", "image_b64" (optional input image bytes), "image_url" (the
-same image's Dify file URL, sent instead where the rendering's image_input transport is url), "check_credentials"
-(optional: run the credential check instead of a job)}.
+Request: {"tool", "api_key" (a key, or the credential fields by name), "base_url", "parameters", "image_b64"
+(optional input image bytes), "image_url" (the same image's Dify file URL, sent instead where the rendering's
+image_input transport is url), "check_credentials" (optional: run the credential check instead of a job)}.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def main() -> None:
     root, request = Path(sys.argv[1]), json.loads(sys.argv[2])
     sys.path.insert(0, str(root))
     from job_client import JobClient, PluginError
-    from job_client.inputs import checked_image, data_uri
+    from job_client.inputs import checked_image, inline_image
     from job_client.settings import load_settings
 
     settings = load_settings(root / "job_client" / "settings.yaml", tool=request["tool"])
@@ -32,9 +32,9 @@ def main() -> None:
         # What the tool glue sends with transport url: the Dify file's URL as it is (the harness's input_url).
         parameters["image"] = request["image_url"]
     elif request.get("image_b64"):
-        # What tools/image_edit.py sends: the checked image as a data URI (transport data_uri).
+        # What the image tools send inline: the checked image as a data URI, or bare base64 (image_input.transport).
         data, mime_type = checked_image(base64.b64decode(request["image_b64"]), settings.image_input)
-        parameters["image"] = data_uri(data, mime_type)
+        parameters["image"] = inline_image(data, mime_type, settings.image_input)
     client = JobClient(settings, request["api_key"], request["base_url"])
     outcome: dict = {}
     if request.get("check_credentials"):

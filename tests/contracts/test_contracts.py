@@ -31,12 +31,14 @@ from contracts.harness import (
     Expected,
     body_view,
     credential_check,
+    credentials,
     family_calls,
     known_gap,
     request_target,
     run_plugin,
     scenarios,
     sdk_only,
+    verify_request,
 )
 from contracts.providers import DRIVERS
 from contracts.recorder import Recorded, Recorder
@@ -106,8 +108,10 @@ def check_contract(driver: Any, root: Path, tool: str, scenario: str, family: st
         recorder.reset()
         assert driver.script(recorder, tool, scenario) == expected
         base_url = recorder.origin + driver.base_path(tool)
-        outcome = run_plugin(root, tool, driver.API_KEY, base_url, call)
+        outcome = run_plugin(root, tool, credentials(driver), base_url, call)
         plugin_calls = recorder.api_calls()
+    for recorded in plugin_calls:
+        verify_request(driver, recorded)
 
     official_submit, official_polls = submit_and_polls(official_calls)
     plugin_submit, plugin_polls = submit_and_polls(plugin_calls)
@@ -125,7 +129,9 @@ def check_contract(driver: Any, root: Path, tool: str, scenario: str, family: st
         assert "error" in outcome, outcome
         assert expected.error in outcome["error"]["english"]
         assert expected.error in outcome["error"]["chinese"]
-        assert driver.API_KEY not in json.dumps(outcome, ensure_ascii=False)
+        keys = credentials(driver)
+        for key in keys.values() if isinstance(keys, dict) else [keys]:
+            assert key not in json.dumps(outcome, ensure_ascii=False)
         return
     assert "error" not in outcome, outcome
     assert [file["sha256"] for file in outcome["files"]] == [
@@ -233,6 +239,12 @@ BREAKAGES = {
         "google", "image_edit", "submit", "body_fields", "image",
         ["contents[0].parts[1].inline_data.mime_type", "contents[0].parts[1].inline_data.data"],
         "body field names and nesting",
+    ),
+    "kling token issued by the secret key": (
+        "kling", "text2image", "auth", "fields", None, ["secret_key", "access_key"], "authorization token",
+    ),
+    "kling image sent as a data URI": (
+        "kling", "image2video", "image_input", "transport", None, "data_uri", "body field image",
     ),
 }  # fmt: skip
 

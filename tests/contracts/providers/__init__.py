@@ -12,6 +12,7 @@ from contracts.providers import (
     dashscope,
     fal,
     google,
+    kling,
     luma,
     minimax,
     modelscope,
@@ -41,5 +42,6 @@ DRIVERS: dict[str, ModuleType] = {
         minimax,
         runway,
         google,
+        kling,
     )
 }
