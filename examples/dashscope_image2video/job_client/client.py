@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from job_client import body_errors, lookup
+from job_client.auth import credential_value, field_label
 from job_client.errors import (
     BadResponseError,
     CannotReachError,
@@ -35,6 +37,7 @@ from job_client.errors import (
     TaskFailedError,
 )
 from job_client.families import SIZE, check_for_model, model_family, normal_size
+from job_client.inputs import data_uri_parts
 from job_client.media import extension_for, sniff_mime_type
 from job_client.paths import find_all, find_first, put
 from job_client.settings import Settings
@@ -110,15 +113,21 @@ class JobClient:
     def __init__(
         self,
         settings: Settings,
-        api_key: str,
+        api_key: str | Mapping[str, Any],
         base_url: str | None = None,
         *,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``api_key``: the key, or the credentials by field name when settings ``auth`` names several."""
         self.settings = settings
-        self._api_key = (api_key or "").strip()
+        # The credential fields settings.auth names: api_key alone, or e.g. Kling's access_key and secret_key.
+        given = api_key if isinstance(api_key, Mapping) else {settings.auth.fields[0]: api_key}
+        self._credentials = {name: str(given.get(name) or "").strip() for name in settings.auth.fields}
+        self._wall_clock = wall_clock  # a signed token's issue time (jwt_hs256)
+        self._tokens: set[str] = set()  # the signed tokens sent: credentials too, never repeated in a message
         self.base_url = (base_url or settings.base_url).strip().rstrip("/")
         self._session = session or requests.Session()
         self._clock = clock
@@ -130,18 +139,20 @@ class JobClient:
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings) -> JobClient:
-        """A client for the credentials Dify stores for the provider: api_key and an optional base_url."""
-        return cls(settings, str(credentials.get("api_key") or ""), credentials.get("base_url") or None)
+        """A client for the credentials Dify stores for the provider: the settings' auth fields (api_key by default)
+        and an optional base_url."""
+        return cls(settings, credentials, credentials.get("base_url") or None)
 
     # ── public API ─────────────────────────────────────────────────────────────
     def check_credentials(self) -> None:
         """One cheap authenticated GET; never generates anything."""
         self._check_key_shape()
         deadline = self._clock() + self.settings.request_timeout
-        doing = ("checking the API key", "校验 API Key")
+        key_en, key_zh = self._credential_words()
+        doing = (f"checking the {key_en}", f"校验 {key_zh}")
         response = self._request("GET", self.settings.validate_path, deadline=deadline, doing=doing)
         if response.status_code >= 400:
-            raise self._http_error(response, "checking the API key", "校验 API Key")
+            raise self._http_error(response, *doing)
 
     def generate(self, parameters: Mapping[str, Any]) -> JobResult:
         """Run one job to the end and return its results; raises a PluginError on any failure."""
@@ -179,7 +190,7 @@ class JobClient:
         if self.settings.result.kind == "binary":
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
-            files, oversized, failures = self._collect_results(payload, task_id, deadline)
+            files, oversized, failures = self._collect_results(self._looked_up(payload, deadline), task_id, deadline)
         elapsed = self._clock() - started
         logger.info("task %s done in %.1f s with %d result(s)", task_id, elapsed, len(files) + len(oversized))
         return JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
@@ -250,7 +261,7 @@ class JobClient:
             files, oversized, failures = [self._binary(response, self._file_stem(task_id, 1))], [], []
         else:
             payload = self._parsed_results(response) if result_url else payload
-            files, oversized, failures = self._collect_results(payload, task_id, deadline)
+            files, oversized, failures = self._collect_results(self._looked_up(payload, deadline), task_id, deadline)
         elapsed = self._clock() - started
         result = JobResult(task_id, model, files, oversized, elapsed, self._status_requests, failures)
         return TaskProgress(task_id, status, result)
@@ -292,8 +303,16 @@ class JobClient:
                 place(body, target[0], int(width))
                 place(body, target[1], int(height))
                 continue
+            if name == "image" and isinstance(target, list):
+                # An API that takes the image's media type and base64 data apart (Gemini's inline_data).
+                mime_type, data = data_uri_parts(str(value))
+                place(body, target[0], mime_type)
+                place(body, target[1], data)
+                continue
             if name == "size" and isinstance(value, str) and SIZE.match(value):
                 value = SIZE.sub(lambda found: f"{found[1]}{submit.size_separator}{found[2]}", value)
+            if name in submit.value_suffixes:
+                value = f"{value}{submit.value_suffixes[name]}"
             place(body, target, value)
         self._model = model
         self._submit_timeout = family.request_timeout if family is not None else 0.0
@@ -352,6 +371,18 @@ class JobClient:
 
     def _parsed_results(self, response: requests.Response) -> Any:
         return self._json(response, "the result response", "结果响应")
+
+    def _looked_up(self, payload: Any, deadline: float) -> Any:
+        """The answer ``result.field`` is read from: this one, or the last of its ``result.lookup`` chain."""
+        doing = ("looking up the result", "查找结果")
+
+        def fetch(path: str) -> Any:
+            response = self._request("GET", path, deadline=deadline, doing=doing)
+            if response.status_code >= 400:
+                raise self._http_error(response, *doing)
+            return self._json(response, "the result lookup", "结果查找的响应")
+
+        return lookup.follow(self.settings.result.lookup, payload, fetch, self.settings.provider_label)
 
     def _url_at(self, payload: Any, field_path: str) -> str | None:
         """An absolute URL the submit answer gives at ``field_path`` (none when the setting is empty)."""
@@ -635,8 +666,12 @@ class JobClient:
         """One API request, its body read against ``deadline``; a read waits ``read_limit`` at most (default:
         request_timeout), and never past the deadline."""
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        # A signed token (auth.kind jwt_hs256) is made afresh for each request, so it is never stale.
+        credential = credential_value(self.settings.auth, self._credentials, self._wall_clock())
+        if self.settings.auth.kind != "api_key":
+            self._tokens.add(credential)
         all_headers = {
-            self.settings.auth_header: f"{scheme}{self._api_key}",
+            self.settings.auth_header: f"{scheme}{credential}",
             **self.settings.extra_headers,
             **(headers or {}),
         }
@@ -653,6 +688,10 @@ class JobClient:
                 # The body too is read against the deadline: a synchronous generation answers with its result.
                 response._content = self._read_body(response, deadline, math.inf, doing, read_limit)
                 response._content_consumed = True  # so that closing returns the connection to the pool
+            if self.settings.error_code is not None:
+                # An API that answers HTTP 200 with the outcome in the body: its code becomes the HTTP status.
+                failure = (self.settings.poll.status_field, self.settings.poll.failure)
+                body_errors.apply(self.settings.error_code, response, failure)
             return response
         except TIMEOUT_ERRORS as error:
             if self._clock() >= deadline:
@@ -716,12 +755,15 @@ class JobClient:
     # ── errors ─────────────────────────────────────────────────────────────────
     def _check_key_shape(self) -> None:
         label, prefix = self.settings.provider_label, self.settings.api_key_prefix
-        if not self._api_key:
-            raise InvalidApiKeyError(
-                f"No API key for {label} is set: add it in the plugin's credentials.",
-                f"未设置 {label} API Key：请在插件凭据中填写。",
-            )
-        if prefix and not self._api_key.startswith(prefix):
+        for name, value in self._credentials.items():
+            if not value:
+                words = "API key" if name == "api_key" else field_label(name)
+                raise InvalidApiKeyError(
+                    f"No {words} for {label} is set: add it in the plugin's credentials.",
+                    f"未设置 {label} {field_label(name)}：请在插件凭据中填写。",
+                )
+        api_key = self._credentials.get("api_key", "")
+        if prefix and api_key and not api_key.startswith(prefix):
             raise InvalidApiKeyError(
                 f"This does not look like an API key for {label}: keys start with '{prefix}'.",
                 f"这不像是 {label} 的 API Key：应以 '{prefix}' 开头。",
@@ -734,26 +776,41 @@ class JobClient:
         except ValueError:
             reason = None
         detail = self._redact(str(reason)) if reason else self._snippet(response.text)
+        # An error inside an HTTP 200 answer (settings error_code) is named by the provider's own code.
+        code = body_errors.provider_code(response)
+        shown = f"error code {code}" if code else f"HTTP {status}"
+        shown_zh = f"错误码 {code}" if code else f"HTTP {status}"
+        key_en, key_zh = self._credential_words()
+        verb = "is" if key_en == "API key" else "are"
         if status == 401:
             return InvalidApiKeyError(
-                f"{label} says the API key is invalid (HTTP 401 while {english}): {detail}. Check the API key.",
-                f"{chinese}时 {label} 认为 API Key 无效（HTTP 401）：{detail}。请检查 API Key。",
+                f"{label} says the {key_en} {verb} invalid ({shown} while {english}): {detail}. Check the {key_en}.",
+                f"{chinese}时 {label} 认为 {key_zh} 无效（{shown_zh}）：{detail}。请检查 {key_zh}。",
             )
         if status == 403:
             return InvalidApiKeyError(
-                f"{label} refused the request (HTTP 403 while {english}): {detail}. Check that the API key is "
-                "valid and allowed to use this model.",
-                f"{chinese}时 {label} 拒绝了请求（HTTP 403）：{detail}。请检查 API Key 是否有效、是否有权使用该模型。",
+                f"{label} refused the request ({shown} while {english}): {detail}. Check that the {key_en} "
+                f"{verb} valid and allowed to use this model.",
+                f"{chinese}时 {label} 拒绝了请求（{shown_zh}）：{detail}。"
+                f"请检查 {key_zh} 是否有效、是否有权使用该模型。",
             )
         if status == 429:
             return RateLimitedError(
-                f"{label} is rate limiting this key (HTTP 429) while {english}: {detail}. Retry later.",
-                f"{chinese}时 {label} 触发限流（HTTP 429）：{detail}。请稍后重试。",
+                f"{label} is rate limiting this key ({shown}) while {english}: {detail}. Retry later.",
+                f"{chinese}时 {label} 触发限流（{shown_zh}）：{detail}。请稍后重试。",
             )
         return ProviderHttpError(
-            f"{label} returned HTTP {status} while {english}: {detail}",
-            f"{chinese}时 {label} 返回 HTTP {status}：{detail}",
+            f"{label} returned {shown} while {english}: {detail}",
+            f"{chinese}时 {label} 返回 {shown_zh}：{detail}",
         )
+
+    def _credential_words(self) -> tuple[str, str]:
+        """What the user entered, in English and Chinese: "API key", or e.g. "Access Key and Secret Key"."""
+        fields = self.settings.auth.fields
+        if fields == ("api_key",):
+            return "API key", "API Key"
+        names = [field_label(name) for name in fields]
+        return " and ".join(names), " 和 ".join(names)
 
     def _deadline_error(self, english: str, chinese: str) -> JobTimeoutError:
         label, limit = self.settings.provider_label, self.settings.max_wait
@@ -791,7 +848,10 @@ class JobClient:
         return f"{self.settings.file_prefix}-{safe_id}-{index}"
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
+        """The text without any credential: every auth field (an access key and its secret key alike), every token."""
+        for value in [*self._tokens, *self._credentials.values()]:
+            text = text.replace(value, "***") if value else text
+        return text
 
     def _snippet(self, value: Any, limit: int = 300) -> str:
         text = value if isinstance(value, str) else repr(value)

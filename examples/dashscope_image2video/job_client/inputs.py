@@ -1,6 +1,7 @@
 """Input images for editing tools: fetch them from Dify, check them, shrink them if needed, encode them.
 
-Inputs are sent inline (a base64 data URI) or as the Dify file URL; they are never uploaded anywhere else.
+Inputs are sent inline (a base64 data URI, or bare base64) or as the Dify file URL; they are never uploaded
+anywhere else.
 """
 
 from __future__ import annotations
@@ -113,8 +114,30 @@ def data_uri(data: bytes, mime_type: str) -> str:
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def data_uri_parts(value: str) -> tuple[str, str]:
+    """(media type, base64 data) of a data URI: for APIs that take the two apart (Gemini's inline_data).
+
+    Settings ``body_fields`` give such an image two paths, ``[media type path, data path]``.
+    """
+    header, comma, encoded = value.partition(",")
+    if not (value.startswith("data:") and comma and header.endswith(";base64")):
+        raise PluginError(
+            "settings.yaml sends the input image as a media type and base64 data: set image_input.transport to "
+            "data_uri.",
+            "settings.yaml 以媒体类型和 base64 数据两部分发送输入图片：请将 image_input.transport 设为 data_uri。",
+        )
+    return header.removeprefix("data:").removesuffix(";base64"), encoded
+
+
+def inline_image(data: bytes, mime_type: str, limits: ImageInputSettings) -> str:
+    """The image as the API takes it inline: a data URI, or (transport base64, e.g. Kling) the bare base64 text."""
+    if limits.transport == "base64":
+        return base64.b64encode(data).decode("ascii")
+    return data_uri(data, mime_type)
+
+
 def image_for_provider(url: str, limits: ImageInputSettings, timeout: float) -> str:
-    """What goes into the request: the checked image as a data URI, or the Dify file URL itself."""
+    """What goes into the request: the checked image inline (a data URI or bare base64), or the Dify file URL."""
     if not url.lower().startswith(("http://", "https://")):
         # Dify gives tools a path such as /files/... when its FILES_URL is not set: usable by no one.
         raise PluginError(
@@ -126,4 +149,4 @@ def image_for_provider(url: str, limits: ImageInputSettings, timeout: float) -> 
     if limits.transport == "url":
         return url
     data, mime_type = checked_image(fetch_input(url, timeout), limits)
-    return data_uri(data, mime_type)
+    return inline_image(data, mime_type, limits)

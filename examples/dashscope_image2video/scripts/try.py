@@ -30,7 +30,7 @@ if str(PLUGIN_ROOT) not in sys.path:
 import yaml  # noqa: E402
 from dify_plugin import Tool  # noqa: E402
 from dify_plugin.entities.tool import ToolInvokeMessage  # noqa: E402
-from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
+from local_env import local_credentials, no_key  # noqa: E402 (scripts/ is this file's folder: on sys.path)
 
 from job_client import PluginError, load_settings  # noqa: E402
 from job_client.kinds import example, image_tools, job_tools  # noqa: E402
@@ -183,9 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.image is not None:
             parameters["image"] = file_parameter(stack.enter_context(serve_file(args.image)), args.image)
         if not args.fake:
-            credentials = local_credentials(PLUGIN_ROOT)
-            if not credentials["api_key"]:
-                print(f"error: {NO_KEY}", file=sys.stderr)
+            fields = load_settings(tool=args.tool).auth.fields  # api_key, or e.g. access_key and secret_key
+            credentials = local_credentials(PLUGIN_ROOT, fields)
+            if not all(credentials[name] for name in fields):
+                print(f"error: {no_key(fields)}", file=sys.stderr)
                 return 1
             return run(args.tool, parameters, credentials, args.out)
         from fake_provider import PLACEHOLDER_NOTE, FakeProvider  # scripts/ is this file's folder: on sys.path

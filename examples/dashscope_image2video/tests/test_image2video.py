@@ -2,8 +2,8 @@
 
 Strategy: the fake provider (built from the ``tools.image2video`` settings) also plays Dify's file service
 (``fake.add_file``), and the tool is invoked as the SDK does with a file parameter dict as the daemon sends it.
-Each test checks what crossed the wire: the submit body's image field (the served bytes as a data URI, or the file
-URL unchanged, as ``image_input.transport`` says), the MP4 blob returned, and no request to the provider when the
+Each test checks what crossed the wire: the submit body's image field (the served bytes as a data URI or bare base64, or
+the file URL unchanged, as ``image_input.transport`` says), the MP4 blob returned, and no request to the provider when the
 input is refused. Image shrinking and the refusals' details are shared with image_edit (test_image_edit.py); the
 client's fault matrix for these settings is in test_job_client.py. Skipped without the image2video tool.
 """
@@ -87,6 +87,14 @@ def test_url_transport_sends_the_dify_file_url_unchanged(start_i2v: Any) -> None
     messages = invoke(fake, image=dify_file(url, INPUT_JPEG))
     assert sent(fake, "image") == [url]
     assert fake.requests_of("input") == []  # the provider fetches it, not the plugin
+    assert [message.message.blob for message in messages if message.type == MessageType.BLOB] == fake.jobs[0].images
+
+
+def test_base64_transport_sends_the_bare_base64_without_a_data_uri_prefix(start_i2v: Any) -> None:
+    fake = start_i2v("base64")  # e.g. Kling: "do not add any prefixes ... such as data:image/png;base64"
+    url = fake.add_file("cat.jpg", INPUT_JPEG)
+    messages = invoke(fake, image=dify_file(url, INPUT_JPEG))
+    assert sent(fake, "image") == [base64.b64encode(INPUT_JPEG).decode("ascii")]
     assert [message.message.blob for message in messages if message.type == MessageType.BLOB] == fake.jobs[0].images
 
 

@@ -61,7 +61,7 @@ def lister(job: JobKind, fake: FakeProvider, cache: ListingCache, settings: Sett
 def run_checked(job: JobKind, fake: FakeProvider, cache: ListingCache, model: str) -> None:
     """One job with ``model``, as the tool glue runs it: inside the retired-model check."""
     with checked_model(lister(job, fake, cache), model):
-        JobClient(job.quick, fake.api_key, fake.base_url).generate(job.parameters(model=model))
+        JobClient(job.quick, fake.credentials, fake.base_url).generate(job.parameters(model=model))
 
 
 def test_the_menu_is_the_live_list_labelled_with_the_curated_names(job: JobKind, start_fake: StartFake) -> None:
@@ -83,6 +83,19 @@ def test_the_menu_is_the_live_list_labelled_with_the_curated_names(job: JobKind,
     else:
         # The curated list is the allow-list: the provider's other models stay out.
         assert ids == list(known)
+
+
+def test_a_listing_that_prefixes_its_ids_is_read_without_the_prefix(job: JobKind, start_fake: StartFake) -> None:
+    """Gemini lists {"models": [{"name": "models/<id>"}]} and is called with the bare id."""
+    needs_listing(job)
+    known = list(job.settings.models.known)
+    listing = dataclasses.replace(job.quick.models, ids_field="models[*].name", strip_prefix="models/")
+    settings = dataclasses.replace(job.quick, models=listing)
+    answer = {"models": [{"name": f"models/{model}"} for model in [*known, "text-embedding-v3"]]}
+    fake = start_fake(Scenario(models_replies=[Reply(200, answer)]), settings=settings)
+    lister_ = lister(job, fake, ListingCache(), settings)
+    assert lister_.live_ids() == (*known, "text-embedding-v3")
+    assert [choice.id for choice in lister_.menu().choices][: len(known)] == known
 
 
 def test_a_retired_curated_model_leaves_the_menu(job: JobKind, start_fake: StartFake) -> None:

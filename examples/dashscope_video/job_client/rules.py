@@ -1,33 +1,26 @@
 """The rules across keys a settings.yaml must meet, in the words of the answer validators (includes/rules.jinja).
 
-Each key's own type, values and range are the schema's (job_client/schema.py); these are the rules that relate
-keys (a status in two lists, {task_id} in poll.path, the fields every family needs). load_settings applies both,
+Each key's own type, values and range are the schema's (job_client/schema.py), and so are a dotted path, a
+[width, height] pair and a min above a max; these are the rules between sections (a status in two lists,
+{task_id} in poll.path, the fields every family needs). load_settings applies both,
 so scripts/check.py reports a hand edit that breaks one before Dify runs the plugin.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from job_client.kinds import async_only, required_inputs
-from job_client.schema import schema
 
 if TYPE_CHECKING:
     from job_client.settings import Settings
 
-# The schema's dotted-path rule, applied here to body_fields targets (a size may map to two of them).
-DOTTED_PATH = re.compile(schema()["dotted"]["pattern"])
-
 
 def first_problem(settings: Settings, tool: str) -> str | None:
     """The first rule the settings of one tool break, or None."""
-    submit, poll, result = settings.submit, settings.poll, settings.result
+    submit, poll = settings.submit, settings.poll
     statuses = (poll.success, poll.failure, poll.pending)
-    paths = [submit.task_id_field, poll.status_field, *settings.error_fields]
-    paths += [path for path in (result.field, submit.poll_url_field, submit.result_url_field) if path]
     field_sets = [submit.body_fields, *(family.body_fields for family in settings.families.values())]
-    paths += [path for fields in field_sets for target in fields.values() for path in _targets(target)]
     # A model named in the path (Replicate, fal, BFL) need not be in the body too.
     named_in_path = "{model}" in str(submit.path)
     needed = (*(() if named_in_path else ("model",)), "prompt", *required_inputs(tool))
@@ -43,24 +36,11 @@ def first_problem(settings: Settings, tool: str) -> str | None:
     for broken, message in checks:
         if broken:
             return message
-    bad_paths = [path for path in paths if not DOTTED_PATH.match(str(path))]
-    if bad_paths:
-        return f'"{bad_paths[0]}" is not a dotted path'
     if any(name not in fields for fields in field_sets for name in needed):
         return f"fields need: {', '.join(needed)}"
-    if any(isinstance(fields.get("size"), list) and len(fields["size"]) != 2 for fields in field_sets):
-        return "size: one path, or [width path, height path]"
     uncovered = [model for model in settings.models.known if settings.families and not settings.family_for(model)]
     if uncovered:
         return f"{tool}: no family matches {uncovered[0]}"
-    families = settings.families.values()
-    limits = [limit for family in families for limit in family.limits.values()]
-    if any(limit.min is not None and limit.max is not None and limit.min > limit.max for limit in limits):
-        return "limits: min above max"
-    ranges = [family.size_range for family in families if family.size_range is not None]
-    if any(bounds.max_side and bounds.min_side > bounds.max_side for bounds in ranges):
-        return "size_range: min_side above max_side"
-
     return _limit_problem(settings)
 
 
@@ -76,11 +56,6 @@ def _limit_problem(settings: Settings) -> str | None:
         if not low <= value <= high:
             return f"{name} must be {low:g}-{high:g}{unit}"
     return None
-
-
-def _targets(target: object) -> list[object]:
-    """A body field's dotted paths: one, or [width, height] for a size sent as two numbers."""
-    return list(target) if isinstance(target, list) else [target]
 
 
 def _overlap(success: tuple[str, ...], failure: tuple[str, ...], pending: tuple[str, ...]) -> bool:

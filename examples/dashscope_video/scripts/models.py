@@ -23,7 +23,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
-from local_env import NO_KEY, local_credentials  # noqa: E402 (scripts/ is this file's folder: on sys.path)
+from local_env import local_credentials, no_key  # noqa: E402 (scripts/ is this file's folder: on sys.path)
 
 from job_client import PluginError  # noqa: E402
 from job_client.kinds import job_tools  # noqa: E402
@@ -40,12 +40,14 @@ def tool_settings() -> dict[str, Settings]:
 
 
 @contextlib.contextmanager
-def credentials(fake: bool, every: dict[str, Settings]) -> Iterator[tuple[str, str | None]]:
+def credentials(fake: bool, every: dict[str, Settings]) -> Iterator[tuple[dict[str, str], str | None]]:
+    """(the credential fields the settings' auth names, base URL or None)."""
     if not fake:
-        found = local_credentials(PLUGIN_ROOT)
-        if not found["api_key"]:
-            raise SystemExit(f"error: {NO_KEY}")
-        yield found["api_key"], found.get("base_url")
+        fields = next(iter(every.values())).auth.fields  # api_key, or e.g. access_key and secret_key
+        found = local_credentials(PLUGIN_ROOT, fields)
+        if not all(found[name] for name in fields):
+            raise SystemExit(f"error: {no_key(fields)}")
+        yield {name: found[name] for name in fields}, found.get("base_url")
         return
     sys.path.insert(0, str(PLUGIN_ROOT / "scripts"))
     from fake_provider import FakeProvider, Scenario
@@ -53,7 +55,7 @@ def credentials(fake: bool, every: dict[str, Settings]) -> Iterator[tuple[str, s
     # The fake lists every tool's curated models and a chat model: all "unchanged", nothing new.
     listed = [model for settings in every.values() for model in settings.models.known] + ["fake-chat-model-7b"]
     with FakeProvider(next(iter(every.values())), Scenario(models=listed)) as server:
-        yield server.api_key, server.base_url
+        yield server.credentials, server.base_url
 
 
 def compare(lister: ModelLister) -> list[tuple[str, str, str]]:

@@ -20,6 +20,8 @@ from dify_plugin.errors.tool import ToolProviderCredentialValidationError
 from fake_provider import FakeProvider, Scenario, sample_jpeg
 from support import (
     IS_ASYNC,
+    KEY_IS_INVALID,
+    PROVIDER_YAML,
     SETTINGS,
     URL_RESULTS,
     StartFake,
@@ -85,11 +87,11 @@ def test_failure_raises_so_dify_marks_the_node_failed(start_fake: StartFake) -> 
 @requires_text2image
 def test_rejected_key_raises_without_the_key(start_fake: StartFake) -> None:
     fake = start_fake()
-    wrong = {**fake.credentials, "api_key": f"{SETTINGS.api_key_prefix}wrong-key-9876543210"}
+    wrong = fake.with_secret(f"{SETTINGS.api_key_prefix}wrong-key-9876543210")
     with pytest.raises(InvalidApiKeyError) as caught:
         invoke(fake, credentials=wrong)
-    assert "API key is invalid" in str(caught.value)
-    assert wrong["api_key"] not in str(caught.value)
+    assert KEY_IS_INVALID in str(caught.value)
+    assert wrong[fake.secret_field] not in str(caught.value)
 
 
 @requires_text2image
@@ -137,18 +139,28 @@ def test_good_key_passes_the_check_without_generating_anything(start_fake: Start
 
 def test_rejected_key_fails_the_check_saying_invalid(start_fake: StartFake) -> None:
     fake = start_fake()
-    wrong = {**fake.credentials, "api_key": f"{SETTINGS.api_key_prefix}wrong-key-9876543210"}
+    wrong = fake.with_secret(f"{SETTINGS.api_key_prefix}wrong-key-9876543210")
     with pytest.raises(ToolProviderCredentialValidationError) as caught:
         provider_class()().validate_credentials(wrong)
-    assert "API key is invalid" in str(caught.value)
-    assert wrong["api_key"] not in str(caught.value)
+    assert KEY_IS_INVALID in str(caught.value)
+    assert wrong[fake.secret_field] not in str(caught.value)
     assert [request.kind for request in fake.requests] == ["validate"]
+
+
+def test_the_credential_form_asks_for_each_field_the_settings_auth_names() -> None:
+    # One API key by default; a signed-token API (e.g. Kling) asks for its access key and secret key.
+    form = PROVIDER_YAML["credentials_for_provider"]
+    assert list(form) == [*SETTINGS.auth.fields, "base_url"]
+    for name in SETTINGS.auth.fields:
+        assert (form[name]["type"], form[name]["required"]) == ("secret-input", True), name
+    assert (form["base_url"]["type"], form["base_url"]["required"]) == ("text-input", False)
 
 
 def test_unreachable_base_url_fails_the_check_naming_the_host() -> None:
     url = closed_port_url()
     with pytest.raises(ToolProviderCredentialValidationError) as caught:
-        provider_class()().validate_credentials({"api_key": f"{SETTINGS.api_key_prefix}any-key", "base_url": url})
+        any_keys = {name: f"{SETTINGS.api_key_prefix}any-key" for name in SETTINGS.auth.fields}
+        provider_class()().validate_credentials({**any_keys, "base_url": url})
     assert f"Cannot reach {url.removeprefix('http://')}" in str(caught.value)
 
 

@@ -10,6 +10,7 @@ does, so a client that got them wrong would fail.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -60,6 +61,56 @@ def test_a_built_document_holds_exactly_the_values_put_in(path: str) -> None:
             document_holding(path, ["one", "two"])
 
 
+@pytest.mark.parametrize("path", [shape for shape in PATH_SHAPES if "[*]" not in shape])
+def test_put_sets_the_value_that_find_all_then_reads(path: str) -> None:
+    for value in VALUES:
+        document: dict[str, Any] = {}
+        put(document, path, value)
+        assert find_all(document, path) == [value], (path, value, document)
+
+
+def test_put_fills_list_items_in_any_order_and_keeps_what_is_there() -> None:
+    document: dict[str, Any] = {"contents": [{"role": "user"}]}
+    put(document, "contents[0].parts[1].inlineData.data", "QUJD")
+    put(document, "contents[0].parts[0].text", "a fox")
+    put(document, "generationConfig.imageConfig.aspectRatio", "16:9")
+    assert document == {
+        "contents": [{"role": "user", "parts": [{"text": "a fox"}, {"inlineData": {"data": "QUJD"}}]}],
+        "generationConfig": {"imageConfig": {"aspectRatio": "16:9"}},
+    }
+    with pytest.raises(ValueError, match="names no single place"):
+        put(document, "contents[*].role", "model")
+    with pytest.raises(ValueError, match="'role' is not a list"):
+        put(document, "contents[0].role[0]", "model")
+    with pytest.raises(ValueError, match="not a mapping"):
+        put(document, "contents[0].role.name", "model")
+
+
+def test_put_writes_a_body_of_list_parts_at_indexed_paths() -> None:
+    """A body whose prompt and image are items of a list (Ark's ``content``), written field by field in any order."""
+    body: dict[str, Any] = {}
+    put(body, "content[1].type", "image_url")
+    put(body, "content[0].type", "text")
+    put(body, "content[0].text", "a fox")
+    put(body, "content[1].image_url.url", "data:image/png;base64,AAAA")
+    put(body, "resolution", "720p")
+    assert body == {
+        "content": [
+            {"type": "text", "text": "a fox"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+        ],
+        "resolution": "720p",
+    }
+    for path in [shape for shape in PATH_SHAPES if "*" not in shape]:
+        document: dict[str, Any] = {}
+        put(document, path, "value")
+        assert find_all(document, path) == ["value"], (path, document)
+    with pytest.raises(ValueError, match="names no single place"):
+        put({}, "content[*].text", "x")
+    with pytest.raises(ValueError, match="is not a list"):
+        put({"content": "text"}, "content[0].text", "x")
+
+
 def test_a_path_outside_the_grammar_is_refused() -> None:
     assert segments("output.results[*].url") == [("output", None), ("results", "*"), ("url", None)]
     for path in ("a..b", "a[x]", "a[*]b", ""):
@@ -100,16 +151,24 @@ def minimal_submit() -> dict[str, Any]:
     if image_field and SETTINGS.submit.body_format == "multipart":  # an edit API taking a file part
         return {"data": body, "files": {image_field: ("image.jpg", sample_jpeg("input"), "image/jpeg")}}
     if image_field:  # the settings of a tool with an input image (image_edit, image2video): it is required
-        put(body, image_field, data_uri(sample_jpeg("input"), "image/jpeg"))
+        # One path, or two: [media type, base64 data] (Gemini's inlineData).
+        for path in image_field if isinstance(image_field, list) else [image_field]:
+            put(body, path, data_uri(sample_jpeg("input"), "image/jpeg"))
     return {"json": body}
 
 
 def test_fake_refuses_a_wrong_key_and_missing_submit_headers(start_fake: StartFake) -> None:
     fake = start_fake()
     url = fake.base_url + SETTINGS.submit.path
-    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
+    # The key (or a freshly signed token), and the constant headers every API request carries (Runway's version).
+    auth = {**fake.auth_headers(), **SETTINGS.extra_headers}
     sent = minimal_submit()
-    assert requests.post(url, **sent, headers={**SETTINGS.submit.headers}, timeout=5).status_code == 401
+    refused = requests.post(url, **sent, headers={**SETTINGS.submit.headers}, timeout=5)
+    if SETTINGS.error_code is None:
+        assert refused.status_code == 401
+    else:  # errors inside HTTP 200 answers (MiniMax): the code settings.yaml maps to 401
+        code = find_first(refused.json(), [SETTINGS.error_code.field])
+        assert refused.status_code == 200 and SETTINGS.error_code.status[str(code)] == 401
     if SETTINGS.submit.headers:
         refused = requests.post(url, **sent, headers=auth, timeout=5)
         assert refused.status_code == 400
@@ -151,7 +210,8 @@ def test_a_video_result_is_a_single_url_at_the_result_field(start_fake: StartFak
     )
     fake = start_fake(settings=settings)
     assert fake.media == "video"
-    auth = {SETTINGS.auth_header: f"{SETTINGS.auth_scheme} {fake.api_key}".strip()}
+    # The key (or a freshly signed token), and the constant headers every API request carries (Runway's version).
+    auth = {**fake.auth_headers(), **SETTINGS.extra_headers}
     submitted = requests.post(
         fake.base_url + SETTINGS.submit.path.replace("{model}", SETTINGS.default_model),
         **minimal_submit(),
@@ -192,7 +252,7 @@ def test_input_files_are_served_without_a_key_and_recorded(start_fake: StartFake
 def test_an_edit_request_without_its_image_is_refused(start_fake: StartFake) -> None:
     settings = quick(settings_for("image_edit"))
     fake = start_fake(settings=settings)
-    auth = {settings.auth_header: f"{settings.auth_scheme} {fake.api_key}".strip()}
+    auth = {**fake.auth_headers(), **settings.extra_headers}
     url = fake.base_url + settings.submit.path
     body = document_at(settings.submit.body_fields["prompt"], "x")
     image_field = settings.submit.body_fields["image"]
@@ -201,10 +261,14 @@ def test_an_edit_request_without_its_image_is_refused(start_fake: StartFake) -> 
     without = {"data": body, "files": {"mask": ("", b"")}} if multipart else {"json": body}
     refused = requests.post(url, **without, headers={**auth, **settings.submit.headers}, timeout=5)
     assert refused.status_code == 400
-    assert image_field in str(find_first(refused.json(), settings.error_fields))
+    # An image sent as [media type, base64 data] (Gemini) is named by both paths.
+    paths = image_field if isinstance(image_field, list) else [image_field]
+    assert all(path in str(find_first(refused.json(), settings.error_fields)) for path in paths)
     if multipart:
         with_image = {"data": body, "files": {image_field: ("in.jpg", sample_jpeg("input"), "image/jpeg")}}
     else:
-        with_image = {"json": merge(body, document_at(image_field, "data:image/jpeg;base64,AAAA"))}
+        with_image = {"json": copy.deepcopy(body)}
+        for path in paths:
+            put(with_image["json"], path, "data:image/jpeg;base64,AAAA")
     accepted = requests.post(url, **with_image, headers={**auth, **settings.submit.headers}, timeout=5)
     assert accepted.status_code == 200 and len(fake.jobs) == 1

@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 from fake_provider import FakeProvider, Reply
 from support import (
+    KEY_IS_INVALID,
     PROMPT,
+    REFUSED_KEY,
     JobKind,
     StartFake,
     VirtualClock,
@@ -74,7 +76,7 @@ def run_job(
     **parameters: Any,
 ) -> JobResult:
     timing: dict[str, Any] = {"clock": clock, "sleep": clock.sleep} if clock else {}
-    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url, **timing)
+    client = JobClient(settings or fake.settings, fake.credentials, fake.base_url, **timing)
     return client.generate(job.parameters(**parameters))
 
 
@@ -133,9 +135,12 @@ def test_requests_follow_the_settings_and_the_key_goes_only_to_the_api(start_fak
     for name, value in settings.submit.headers.items():
         assert header(submit.headers, name) == value
     api_requests = fake.requests_of("submit") + fake.requests_of("poll")
-    assert {header(request.headers, settings.auth_header) for request in api_requests} == {
-        f"{settings.auth_scheme} {fake.api_key}".strip()
-    }
+    # The key as given, or (a signed-token API) a token the fake verifies with the secret.
+    assert all(fake.accepts(request.headers) for request in api_requests)
+    if settings.auth.kind == "api_key":
+        assert {header(request.headers, settings.auth_header) for request in api_requests} == {
+            f"{settings.auth_scheme} {fake.api_key}".strip()
+        }
     for poll in fake.requests_of("poll"):
         for name, value in settings.poll.headers.items():
             assert header(poll.headers, name) == value
@@ -171,15 +176,19 @@ def test_a_direct_caller_gets_integer_fields_sent_as_integers(job: JobKind) -> N
     """JobClient used without the tool glue (scripts, the contract tests): 1.0 and "1" still go out as 1."""
     settings = dataclasses.replace(job.settings, families={})  # the model's family checks values: not this case
     client = JobClient(settings, "unused-key", closed_port_url())
-    integer_fields = settings.submit.integer_fields
+    integer_fields, suffixes = settings.submit.integer_fields, settings.submit.value_suffixes
     for given in (1.0, "1", " 1 "):
         body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, given)))
         for name in integer_fields:
             (sent,) = find_all(json_view(body), settings.submit.body_fields[name])
-            assert sent == 1 and type(sent) is int, (name, given)
+            if name in suffixes:  # the whole number with the unit the API wants in it (Luma's duration "1s")
+                assert sent == f"1{suffixes[name]}", (name, given)
+            else:
+                assert sent == 1 and type(sent) is int, (name, given)
     body, _ = client.build_body(job.parameters(**dict.fromkeys(integer_fields, 1.5)))
     for name in integer_fields:  # not a whole number: left as it is (the tool glue refuses it before this)
-        assert find_all(json_view(body), settings.submit.body_fields[name]) == [1.5]
+        expected = f"1.5{suffixes[name]}" if name in suffixes else 1.5
+        assert find_all(json_view(body), settings.submit.body_fields[name]) == [expected]
 
 
 def test_two_results_come_back_in_order_with_distinct_names(start_fake: StartFake, job: JobKind) -> None:
@@ -209,12 +218,15 @@ def test_rejected_key_says_invalid_and_never_repeats_the_key(start_fake: StartFa
     fake = start_fake()
     wrong_key = f"{job.settings.api_key_prefix}wrong-key-9876543210"
     with pytest.raises(InvalidApiKeyError) as caught:
-        JobClient(fake.settings, wrong_key, fake.base_url).generate(job.parameters())
+        JobClient(fake.settings, fake.with_secret(wrong_key), fake.base_url).generate(job.parameters())
     message = str(caught.value)
-    assert "API key is invalid" in message and "HTTP 401" in message
+    assert KEY_IS_INVALID in message and REFUSED_KEY in message
     # The fake echoes the refused token in its error body, as real APIs do; the plugin must redact it.
     assert "Invalid API key or token" in message
-    assert wrong_key not in message
+    (submit,) = fake.requests_of("submit")
+    sent = header(submit.headers, fake.settings.auth_header) or ""
+    assert wrong_key not in message and sent.split()[-1] not in message
+    assert all(fake.credentials[name] not in message for name in fake.settings.auth.fields)
     assert len(fake.requests_of("submit")) == 1 and fake.jobs == []
 
 
@@ -231,7 +243,7 @@ def test_key_without_the_expected_prefix_is_refused_before_any_request(start_fak
 def test_empty_prompt_is_refused_before_any_request(start_fake: StartFake, job: JobKind) -> None:
     fake = start_fake()
     with pytest.raises(PluginError, match="prompt is empty"):
-        JobClient(fake.settings, fake.api_key, fake.base_url).generate(job.parameters(prompt="  "))
+        JobClient(fake.settings, fake.credentials, fake.base_url).generate(job.parameters(prompt="  "))
     assert fake.requests == []
 
 
@@ -404,7 +416,8 @@ def test_job_that_never_finishes_ends_at_max_wait(
 
 def test_connection_refused_says_cannot_reach_the_host(settings: Settings, job: JobKind) -> None:
     url = closed_port_url()
-    client = JobClient(settings, f"{settings.api_key_prefix}any-key", url)
+    any_keys = {name: f"{settings.api_key_prefix}any-key" for name in settings.auth.fields}
+    client = JobClient(settings, any_keys, url)
     with pytest.raises(CannotReachError) as caught:
         client.generate(job.parameters())
     assert f"Cannot reach {url.removeprefix('http://')}" in str(caught.value)
@@ -440,7 +453,7 @@ def test_whole_schedule_of_a_job_that_never_ends_on_a_virtual_clock(
     settings = job.settings  # the real schedule and the real max_wait, replayed in milliseconds
     poll = settings.poll
     fake = start_fake(outcome="never", settings=settings)
-    client = JobClient(settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    client = JobClient(settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep)
     started = clock.now
     with pytest.raises(JobTimeoutError) as caught:
         client.generate(job.parameters())

@@ -19,6 +19,7 @@ import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 from fake_provider import FakeProvider, sample_mp4
 from support import (
+    KEY_IS_INVALID,
     PROMPT,
     StartFake,
     VirtualClock,
@@ -107,12 +108,19 @@ def test_one_shot_video_is_an_mp4_blob_never_an_image(start_fake: StartFake) -> 
     family = model_family(settings, settings.default_model)
     taken = family.body_fields if family is not None else fields
     if "duration" in taken and "duration" in declared:
-        # An integer, or the option's text where the API takes it so (fal's Kling: "5").
+        # An integer, or the option's text where the API takes it so (fal's Kling: "5"), with the unit where the
+        # API wants one in it (settings submit.value_suffixes; Luma: "5s").
         sent = int(declared["duration"]) if "duration" in settings.submit.integer_fields else str(declared["duration"])
+        if "duration" in settings.submit.value_suffixes:
+            sent = f"{sent}{settings.submit.value_suffixes['duration']}"
         assert find_all(job.body, taken["duration"]) == [sent]
     if "size" in fields and "size" in declared and "x" in str(declared["size"]):
         width, height = str(declared["size"]).split("x")
-        assert find_all(job.body, fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
+        if isinstance(fields["size"], list):  # two integer fields (Together's width and height)
+            sent_sides = [find_all(job.body, side) for side in fields["size"]]
+            assert sent_sides == [[int(width)], [int(height)]]
+        else:
+            assert find_all(job.body, fields["size"]) == [f"{width}{settings.submit.size_separator}{height}"]
 
 
 def test_one_shot_video_over_the_cap_is_a_link_not_an_image(start_fake: StartFake, use_settings: Any) -> None:
@@ -173,9 +181,9 @@ def test_submit_returns_the_task_id_at_once_without_polling(start_fake: StartFak
 
 def test_submit_failure_raises_with_the_providers_message(start_fake: StartFake) -> None:
     fake = start_video(start_fake)
-    wrong = {**fake.credentials, "api_key": f"{fake.settings.api_key_prefix}wrong-key-9876543210"}
+    wrong = fake.with_secret(f"{fake.settings.api_key_prefix}wrong-key-9876543210")
     tool = tool_class("video_submit").from_credentials(wrong, user_id="u")
-    with pytest.raises(PluginError, match="API key is invalid"):
+    with pytest.raises(PluginError, match=KEY_IS_INVALID):
         list(tool.invoke(tool_parameters("video_submit")))
     assert fake.jobs == []
 
@@ -207,6 +215,7 @@ def test_query_of_a_finished_task_returns_the_mp4(start_fake: StartFake) -> None
     assert messages[1].message.json_object["task_id"] == task_id
     # A two-step API (fal) fetches the results from their own URL once the status says done.
     result = ["result"] if fake.settings.submit.result_url_field else []
+    result += ["lookup"] * len(fake.settings.result.lookup)  # MiniMax: the file id's download URL
     assert [request.kind for request in fake.requests] == ["submit", "poll", "poll", *result, "file"]
 
 

@@ -56,14 +56,34 @@ def find_first(document: Any, paths: list[str] | tuple[str, ...]) -> Any:
 
 
 def put(document: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a plain dotted path (``input.prompt``), creating the mappings on the way."""
-    *parents, leaf = path.split(".")
-    node = document
-    for key in parents:
-        node = node.setdefault(key, {})
+    """Set ``value`` at a dotted path, creating the mappings and lists on the way.
+
+    ``input.prompt`` sets a key; ``contents[0].parts[1].text`` reaches into lists (Gemini's request body), padding
+    a list with empty mappings up to the index, so that fields given in any order share their list items.
+    """
+    parsed = segments(path)
+    node: Any = document
+    for depth, (key, index) in enumerate(parsed):
+        last = depth == len(parsed) - 1
         if not isinstance(node, dict):
-            raise ValueError(f"cannot set {path!r}: {key!r} is not a mapping")
-    node[leaf] = value
+            raise ValueError(f"cannot set {path!r}: the value before {key!r} is not a mapping")
+        if index is None:
+            if last:
+                node[key] = value
+                return
+            node = node.setdefault(key, {})
+            continue
+        if index == "*":
+            raise ValueError(f"cannot set {path!r}: [*] names no single place")
+        items = node.setdefault(key, [])
+        if not isinstance(items, list):
+            raise ValueError(f"cannot set {path!r}: {key!r} is not a list")
+        position = int(index)
+        items.extend({} for _ in range(position + 1 - len(items)))
+        if last:
+            items[position] = value
+            return
+        node = items[position]
 
 
 def document_holding(path: str, values: Sequence[Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def fakes() -> Iterator[Any]:
 
 def client_for(fake: FakeProvider, clock: VirtualClock | None = None, settings: Settings | None = None) -> JobClient:
     timing: dict[str, Any] = {"clock": clock, "sleep": clock.sleep} if clock else {}
-    return JobClient(settings or fake.settings, fake.api_key, fake.base_url, **timing)
+    return JobClient(settings or fake.settings, fake.credentials, fake.base_url, **timing)
 
 
 def failure(fake: FakeProvider, clock: VirtualClock | None = None, **parameters: Any) -> PluginError:
@@ -435,14 +435,14 @@ def test_dropped_status_connections_back_off_and_five_in_a_row_are_borne(fakes: 
     settings = dataclasses.replace(ASYNC, poll=dataclasses.replace(ASYNC.poll, first_delay=1.0, interval=10.0))
     fake = fakes(settings, clock)
     client = JobClient(
-        settings, fake.api_key, fake.base_url, session=DroppingSession(5), clock=clock, sleep=clock.sleep
+        settings, fake.credentials, fake.base_url, session=DroppingSession(5), clock=clock, sleep=clock.sleep
     )
     result = client.generate({"prompt": PROMPT})
     assert [media.data for media in result.files] == fake.jobs[0].images
     assert clock.sleeps == [1.0, 1.0, 2.0, 4.0, 8.0, 10.0]  # first delay, then 0.5 s x 2^n up to the interval
     sixth = fakes(settings, clock)
     client = JobClient(
-        settings, sixth.api_key, sixth.base_url, session=DroppingSession(6), clock=clock, sleep=clock.sleep
+        settings, sixth.credentials, sixth.base_url, session=DroppingSession(6), clock=clock, sleep=clock.sleep
     )
     with pytest.raises(CannotReachError):
         client.generate({"prompt": PROMPT})

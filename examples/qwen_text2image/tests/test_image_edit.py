@@ -76,6 +76,9 @@ def sent_image(fake: FakeProvider) -> str:
     """
     (submit,) = fake.requests_of("submit")
     field = fake.settings.submit.body_fields["image"]
+    if isinstance(field, list):  # the media type and the base64 data in two fields (Gemini's inlineData)
+        (mime_type,), (data,) = (find_all(submit.body, path) for path in field)
+        return f"data:{mime_type};base64,{data}"
     (value,) = [submit.body[field]] if fake.settings.submit.body_format == "multipart" else find_all(submit.body, field)
     if isinstance(value, dict):
         return f"data:{value['content_type']};base64," + base64.b64encode(value["data"]).decode("ascii")
@@ -120,7 +123,10 @@ def test_input_goes_inline_as_a_data_uri_of_the_served_bytes(start_edit: Any) ->
     settings = fake.settings
     (submit,) = fake.requests_of("submit")
     assert find_all(submit.body, settings.submit.body_fields["prompt"]) == [PROMPT]
-    assert find_all(submit.body, settings.submit.body_fields["model"]) == [settings.default_model]
+    if "model" in settings.submit.body_fields:
+        assert find_all(submit.body, settings.submit.body_fields["model"]) == [settings.default_model]
+    else:  # named in the path (submit.path's {model})
+        assert submit.path.endswith(settings.submit.path.replace("{model}", settings.default_model))
     for path, value in settings.submit.body_extra.items():
         assert find_all(submit.body, path) == [value]
     # The input is read once from Dify's file service, and the provider's key is never sent there.
@@ -139,6 +145,8 @@ def test_input_goes_inline_as_a_data_uri_of_the_served_bytes(start_edit: Any) ->
 def test_url_transport_sends_the_dify_file_url_unchanged(start_edit: Any) -> None:
     if SETTINGS_EDIT_MULTIPART:
         pytest.skip("this API takes the input image as a file part of a multipart form, never as a URL")
+    if isinstance(settings_for("image_edit").submit.body_fields.get("image"), list):
+        pytest.skip("this API takes the input image inline as its media type and base64 data, never as a URL")
     fake = start_edit(transport="url")
     url = fake.add_file("cat.jpg", INPUT_JPEG) + "?timestamp=1&sign=abc"  # Dify's signed file URLs
     messages = invoke(fake, image=dify_file(url, INPUT_JPEG))

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -23,7 +24,7 @@ import urllib3
 import yaml
 from fake_provider import FakeProvider, Reply, document_at
 from requests.structures import CaseInsensitiveDict
-from support import SHORTEST_GAP, JobKind, StartFake, VirtualClock
+from support import KEY_IS_INVALID, SHORTEST_GAP, JobKind, StartFake, VirtualClock
 
 from job_client import JobClient
 from job_client.errors import CannotReachError, InvalidApiKeyError, JobTimeoutError, PluginError, SettingsError
@@ -57,7 +58,7 @@ def with_budget(settings: Settings) -> Settings:
 
 
 def client_on(clock: VirtualClock, fake: FakeProvider, settings: Settings, **options: Any) -> JobClient:
-    return JobClient(settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep, **options)
+    return JobClient(settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep, **options)
 
 
 def since_submit(fake: FakeProvider, kind: Literal["poll", "submit", "file"]) -> list[float]:
@@ -175,7 +176,7 @@ def test_check_task_waits_retry_after_before_asking_again(
 
 # ── a refused key ──────────────────────────────────────────────────────────────
 @pytest.mark.parametrize(
-    ("status", "words"), [(401, "the API key is invalid (HTTP 401"), (403, "refused the request (HTTP 403")]
+    ("status", "words"), [(401, f"the {KEY_IS_INVALID} (HTTP 401"), (403, "refused the request (HTTP 403")]
 )
 def test_a_refused_key_on_submit_is_reported_once_and_never_retried(
     start_fake: StartFake, job: JobKind, clock: VirtualClock, status: int, words: str
@@ -278,11 +279,12 @@ class SlowSession(requests.Session):
 
 
 def is_file(method: str, url: str) -> bool:
-    return "/files/" in url
+    # The fake serves result files at /files/<name>; an API path such as MiniMax's /v1/files/retrieve is no file.
+    return urlsplit(url).path.startswith("/files/")
 
 
 def is_status(method: str, url: str) -> bool:
-    return method == "GET" and "/files/" not in url
+    return method == "GET" and not is_file(method, url)
 
 
 def is_submit(method: str, url: str) -> bool:

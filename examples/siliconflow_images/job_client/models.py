@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import requests
 
+from job_client.auth import credential_value
 from job_client.errors import InvalidApiKeyError, ModelUnavailableError, PluginError, ProviderHttpError
 from job_client.paths import find_all
 from job_client.settings import ModelListSettings, Settings
@@ -85,7 +86,7 @@ class ModelLister:
     def __init__(
         self,
         settings: Settings,
-        api_key: str,
+        api_key: str | Mapping[str, Any],
         base_url: str | None = None,
         *,
         cache: ListingCache = CACHE,
@@ -93,14 +94,19 @@ class ModelLister:
     ) -> None:
         self.settings = settings
         self.listing: ModelListSettings = settings.models
-        self._api_key = (api_key or "").strip()
+        # The credential fields settings.auth names (api_key, or e.g. an access key and a secret key).
+        given = api_key if isinstance(api_key, Mapping) else {settings.auth.fields[0]: api_key}
+        self._credentials = {name: str(given.get(name) or "").strip() for name in settings.auth.fields}
+        # One text for "is a credential set" and the cache key: empty unless every field is set.
+        values = list(self._credentials.values())
+        self._api_key = "\0".join(values) if all(values) else ""
         self.base_url = (base_url or settings.base_url).strip().rstrip("/")
         self._cache = cache
         self._session = session or requests.Session()
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any], settings: Settings, **kwargs: Any) -> ModelLister:
-        return cls(settings, str(credentials.get("api_key") or ""), credentials.get("base_url") or None, **kwargs)
+        return cls(settings, credentials, credentials.get("base_url") or None, **kwargs)
 
     @property
     def has_listing(self) -> bool:
@@ -186,7 +192,7 @@ class ModelLister:
     def _fetch(self) -> tuple[str, ...]:
         settings, label = self.settings, self.settings.provider_label
         scheme = f"{settings.auth_scheme} " if settings.auth_scheme else ""
-        headers = {settings.auth_header: f"{scheme}{self._api_key}"}
+        headers = {settings.auth_header: f"{scheme}{credential_value(settings.auth, self._credentials, time.time())}"}
         timeout = self.listing.timeout
         try:
             response = self._session.get(
@@ -201,7 +207,8 @@ class ModelLister:
                 f"{label} 模型列表返回 HTTP {response.status_code}。",
             )
         try:
-            ids = tuple(str(i) for i in find_all(response.json(), self.listing.ids_field) if isinstance(i, str))
+            listed = find_all(response.json(), self.listing.ids_field)
+            ids = tuple(i.removeprefix(self.listing.strip_prefix) for i in listed if isinstance(i, str))
         except ValueError:
             ids = ()
         if not ids:

@@ -11,15 +11,23 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
   ``sent_as: integer`` for a select of whole numbers), like the tool YAML's declarations.
 - ``submit.poll_url_field``: dotted path in the submit answer holding the absolute status URL (BFL
   ``polling_url``, Replicate ``urls.get``, fal ``status_url``); used instead of ``poll.path``.
+- ``submit.value_suffixes``: text appended to a parameter's value, sent as text (Luma ``{duration: s}``: 5 is
+  sent as ``"5s"``).
 - ``submit.result_url_field``: dotted path in the submit answer holding a URL fetched (GET, with the key) once
   the task succeeded; the results are read from that answer (fal ``response_url``).
 - ``result.kind``: ``url`` | ``base64`` | ``binary``; binary: the final answer's body is the file itself
   (a synchronous submit, or the result_url fetch). ``result.field`` may walk lists of objects
   (``data[*].b64_json``, ``images[*].url``). A list item without the result but with an error
   (``result.item_error_fields``) is reported in ``JobResult.failures`` while the other files are delivered.
+- ``body_fields`` targets may reach into lists (``contents[0].parts[0].text``: Gemini's turns and parts); an
+  ``image`` given two paths, ``[media type path, data path]``, sends its data URI as those two halves.
+- ``models.strip_prefix``: what the listing puts before each id (Gemini's ``models/``), removed.
 - ``auth_header`` / ``auth_scheme``: ``Authorization`` + ``Bearer`` (default), ``Authorization`` + ``Key`` (fal),
   ``x-key`` or ``api-key`` with an empty scheme (BFL, Azure). ``extra_headers``: constant headers sent with every
   API request (not with result downloads), e.g. ``{"Prefer": "wait"}``.
+- ``auth``: ``{kind: api_key}`` (default: the ``api_key`` credential, as given) or ``{kind: jwt_hs256, fields:
+  [access_key, secret_key], ttl: 1800}``: the credential form asks for each field, and every request carries a
+  token signed with the second (job_client/auth.py).
 - ``families``: a tool's models grouped by what their API takes, checked before any request. The first family
   whose ``match`` (regular expressions, whole id) fits the chosen model decides the request: its ``body_fields``
   (the parameters these models take; a ``size`` given as ``[width path, height path]`` is sent as two integers),
@@ -27,6 +35,12 @@ Vocabulary beyond a JSON submit with a task-id status path (every key has a defa
   first is the family's default), ``size_range`` (any ``WxH`` within it is taken too), ``durations``, ``limits``
   (``{steps: {min: 1, max: 4}}``) and ``request_timeout`` (a synchronous or wait-style request's read timeout).
   With families, a model no family matches is refused; without any, every model gets ``submit.body_fields``.
+- ``result.lookup``: GET paths walked once the task succeeded, each with ``{dotted.path}`` placeholders filled
+  from the answer before it; ``result.field`` is read from the last answer (MiniMax: the status answer's
+  ``file_id`` -> ``/files/retrieve?file_id={file_id}`` -> ``file.download_url``). See job_client/lookup.py.
+- ``error_code``: ``{field, ok, status}`` for APIs that answer HTTP 200 with the outcome in the body (MiniMax's
+  ``base_resp.status_code``): a code not in ``ok`` is treated as the HTTP status ``status`` maps it to (else
+  400), so a rejected key is the bad-key error. See job_client/body_errors.py.
 """
 
 from __future__ import annotations
@@ -39,7 +53,10 @@ from typing import Any, Literal
 
 import yaml
 
+from job_client.auth import AuthSettings
+from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import SettingsError
+from job_client.kinds import job_tools
 from job_client.rules import first_problem
 from job_client.schema import first_problem as schema_problem
 
@@ -62,6 +79,8 @@ class SubmitSettings:
     # Absolute URLs the submit answer gives, where the API has no fixed status/result path.
     poll_url_field: str = ""
     result_url_field: str = ""
+    # Text appended to a parameter's value, for an API that wants units in it (Luma: duration 5 -> "5s").
+    value_suffixes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,13 +103,15 @@ class ResultSettings:
     max_bytes: int = 15_000_000
     # Inside a list item of `field` that has no result: where the provider put that item's error.
     item_error_fields: tuple[str, ...] = ("message", "error.message", "code")
+    # GET paths on the API walked after success, each filled from the answer before it (job_client/lookup.py)
+    lookup: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ImageInputSettings:
-    """How an input image (image editing) is sent: inline as a data URI, or as the Dify file's own URL."""
+    """How an input image (image editing) is sent: inline as a data URI or bare base64, or as the Dify file's URL."""
 
-    transport: Literal["data_uri", "url"] = "data_uri"
+    transport: Literal["data_uri", "base64", "url"] = "data_uri"
     max_bytes: int = 10_000_000
     max_side: int = 4096
 
@@ -138,6 +159,7 @@ class ModelListSettings:
 
     path: str = ""
     ids_field: str = "data[*].id"
+    strip_prefix: str = ""  # what the listing puts before each id (Gemini: "models/"), removed
     match: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     # id -> friendly label: the preset's curated list (the fallback menu and the labels of live ids)
@@ -168,6 +190,8 @@ class Settings:
     extra_headers: dict[str, str] = field(default_factory=dict)
     families: dict[str, ModelFamily] = field(default_factory=dict)
     models: ModelListSettings = field(default_factory=ModelListSettings)
+    error_code: ErrorCodeSettings | None = None  # errors inside HTTP 200 answers (job_client/body_errors.py)
+    auth: AuthSettings = field(default_factory=AuthSettings)  # the key as given, or a token signed per request
 
     def family_for(self, model: str) -> tuple[str, ModelFamily] | None:
         """The first family whose patterns match the model id (name, family), or None."""
@@ -183,8 +207,11 @@ SECTIONS: dict[str, type] = {
     "result": ResultSettings,
     "image_input": ImageInputSettings,
     "models": ModelListSettings,
+    "error_code": ErrorCodeSettings,
+    "auth": AuthSettings,
 }
-BASE_TOOL = "text2image"
+# The tool a settings.yaml without `tools` sections describes: the first kind (includes/tools.yml).
+BASE_TOOL = job_tools()[0]
 
 
 def _build(cls: type, data: Any, where: str) -> Any:

@@ -51,6 +51,8 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
+from job_client.auth import credential_value, hs256_claims  # noqa: E402
+from job_client.lookup import placeholders  # noqa: E402
 from job_client.media import extension_for, sniff_mime_type  # noqa: E402
 from job_client.paths import document_holding, find_all, segments  # noqa: E402
 from job_client.settings import BASE_TOOL, Settings, load_settings  # noqa: E402
@@ -88,7 +90,7 @@ TRICKLE_BYTES = 2048
 TRICKLE_GAP = 0.5
 # An answer's body: bytes, or pieces written one after the other (a trickle).
 Body = bytes | Iterator[bytes]
-RequestKind = Literal["submit", "poll", "result", "validate", "models", "file", "input", "other"]
+RequestKind = Literal["submit", "poll", "result", "lookup", "validate", "models", "file", "input", "other"]
 # Where the fake serves status and result URLs when the settings take them from the submit answer.
 STATUS_URL_PATH = "/_fake/status/"
 RESULT_URL_PATH = "/_fake/result/"
@@ -188,6 +190,7 @@ class RecordedRequest:
     # the raw text otherwise; None when empty
     body: Any
     at: float  # the fake's clock (time.monotonic() unless given) when it arrived
+    query: str = ""  # the query string, as sent (MiniMax: task_id=...)
 
 
 @dataclass
@@ -199,6 +202,13 @@ class Job:
     file_names: list[str]  # where the images are served: /files/<name>
     submitted_at: float
     done_at: float
+
+
+def lookup_pattern(step: str) -> re.Pattern[str]:
+    """A result.lookup path as a regular expression: its first placeholder is the job id (group ``job``)."""
+    pieces = re.split(r"\{[^{}]+\}", step)
+    groups = ["(?P<job>[^/&?]+)", *["[^/&?]+"] * (len(pieces) - 2)]
+    return re.compile("".join(re.escape(piece) + group for piece, group in zip(pieces, [*groups, ""], strict=True)))
 
 
 def document_at(path: str, value: Any) -> dict[str, Any]:
@@ -247,6 +257,8 @@ class FakeProvider:
         self._clock = clock
         self._sleep = sleep
         self.api_key = self.scenario.api_key or f"{self.settings.api_key_prefix}fake-key-0123456789"
+        # A signed-token API (settings auth jwt_hs256): this issuer, and api_key as the secret that signs.
+        self.issuer = "fake-access-key-0123456789"
         self.media: Media = self.scenario.media or guess_media(self.settings)
         self.jobs: list[Job] = []
         self._requests: list[RecordedRequest] = []
@@ -264,7 +276,10 @@ class FakeProvider:
         # The real base URL's path (e.g. /v1) is kept, so the plugin joins paths exactly as in production.
         self._prefix = urlsplit(self.settings.base_url).path.rstrip("/")
         before, _, after = self.settings.poll.path.partition("{task_id}")
-        self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/]+)" + re.escape(after))
+        # The task id may sit in the path or in the query string (MiniMax: /query/video_generation?task_id=...).
+        self._poll_pattern = re.compile(re.escape(before) + r"(?P<task_id>[^/&?]+)" + re.escape(after))
+        # result.lookup steps: each placeholder is answered with the job id, so any step finds its job.
+        self._lookup_patterns = [lookup_pattern(step) for step in self.settings.result.lookup]
         # A model named in the path (Replicate, fal, BFL): any model id, slashes included.
         self._submit_pattern = re.compile(re.escape(self.settings.submit.path).replace(re.escape("{model}"), ".+"))
         self._models_path = self.settings.models.path.split("?")[0]
@@ -307,8 +322,36 @@ class FakeProvider:
 
     @property
     def credentials(self) -> dict[str, str]:
-        """Credentials as Dify passes them to the tool and the provider: a good key and this base URL."""
-        return {"api_key": self.api_key, "base_url": self.base_url}
+        """Credentials as Dify passes them to the tool and the provider: a good key (or, for a signed-token API, the
+        issuer and the secret its auth fields name) and this base URL."""
+        auth = self.settings.auth
+        keys = {auth.fields[0]: self.issuer, auth.fields[1]: self.api_key} if auth.kind == "jwt_hs256" else {}
+        return {**(keys or {auth.fields[0]: self.api_key}), "base_url": self.base_url}
+
+    @property
+    def secret_field(self) -> str:
+        """The credential field holding the secret: api_key, or the signing key of a signed-token API."""
+        return self.settings.auth.fields[-1]
+
+    def with_secret(self, secret: str) -> dict[str, str]:
+        """The credentials with another secret (e.g. a wrong key the fake refuses), the rest unchanged."""
+        return {**self.credentials, self.secret_field: secret}
+
+    def auth_headers(self) -> dict[str, str]:
+        """The auth header the fake accepts now: the key, or a freshly signed token."""
+        scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
+        value = credential_value(self.settings.auth, self.credentials, time.time())
+        return {self.settings.auth_header: f"{scheme}{value}"}
+
+    def accepts(self, headers: dict[str, str]) -> bool:
+        """Whether a request with these headers passes the fake's credential check."""
+        return self._authorized(headers)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What scripts/try.py reads outside Dify: each credential field upper-cased (API_KEY), and BASE_URL."""
+        keys = {name.upper(): value for name, value in self.credentials.items() if name != "base_url"}
+        return {**keys, "BASE_URL": self.base_url}
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -342,7 +385,11 @@ class FakeProvider:
             replies = self._replies.get(kind)
             return replies.popleft() if replies else None
 
-    def _kind(self, method: str, path: str) -> tuple[RequestKind, str]:
+    def _kind(self, method: str, path: str, query: str = "") -> tuple[RequestKind, str]:
+        api_query = f"{path[len(self._prefix) :]}?{query}" if query else path[len(self._prefix) :]
+        if method == "GET" and path.startswith(self._prefix) and self._looks_up(api_query):
+            # Before the result files: an API without a base path may look its files up under /files/ too.
+            return "lookup", api_query
         if path.startswith("/files/"):
             return "file", path
         if path.startswith("/inputs/"):
@@ -356,13 +403,20 @@ class FakeProvider:
             return "poll", api_path
         if method == "GET" and api_path.startswith(RESULT_URL_PATH) and self.settings.submit.result_url_field:
             return "result", api_path
-        if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(api_path):
-            return "poll", api_path
-        if method == "GET" and api_path == self.settings.validate_path:
+        with_query = f"{api_path}?{query}" if query else api_path
+        if method == "GET" and self.settings.mode == "async" and self._poll_pattern.fullmatch(with_query):
+            return "poll", with_query
+        if method == "GET" and self._looks_up(with_query):
+            return "lookup", with_query
+        if method == "GET" and api_path == self.settings.validate_path.split("?")[0]:  # Gemini: /models?pageSize=1
             return "validate", api_path
         if method == "GET" and api_path == self._models_path:
             return "models", api_path
         return "other", api_path
+
+    def _looks_up(self, api_path: str) -> bool:
+        """Whether a GET (path after the base path, with its query) is a step of result.lookup."""
+        return any(pattern.fullmatch(api_path) for pattern in self._lookup_patterns)
 
     @staticmethod
     def _header(headers: dict[str, str], name: str) -> str | None:
@@ -372,10 +426,23 @@ class FakeProvider:
         scheme = f"{self.settings.auth_scheme} " if self.settings.auth_scheme else ""
         if self._missing_headers(headers, self.settings.extra_headers):
             return False
-        return self._header(headers, self.settings.auth_header) == f"{scheme}{self.api_key}"
+        sent = self._header(headers, self.settings.auth_header) or ""
+        if self.settings.auth.kind == "jwt_hs256":
+            # A token signed with the secret, valid now, issued by the access key.
+            claims = (
+                hs256_claims(sent.removeprefix(scheme), self.api_key, time.time()) if sent.startswith(scheme) else None
+            )
+            return claims is not None and claims.get("iss") == self.issuer
+        return sent == f"{scheme}{self.api_key}"
 
     def _error(self, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
-        return self._json(status, document_at(self.settings.error_fields[0], message))
+        answer = document_at(self.settings.error_fields[0], message)
+        codes = self.settings.error_code
+        code = next((code for code, meant in codes.status.items() if meant == status), None) if codes else None
+        if codes is not None and code is not None:
+            # An API with errors inside HTTP 200 answers (MiniMax base_resp): the code that stands for the status.
+            return self._json(200, merge(answer, document_at(codes.field, int(code) if code.isdigit() else code)))
+        return self._json(status, answer)
 
     @staticmethod
     def _json(status: int, document: Any) -> tuple[int, dict[str, str], bytes]:
@@ -383,7 +450,9 @@ class FakeProvider:
 
     def _reply(self, reply: Reply) -> tuple[int, dict[str, str], bytes]:
         if reply.body is None:
-            status, headers, body = self._error(reply.status, f"HTTP {reply.status} (scripted by the fake provider)")
+            # A scripted status is sent as that HTTP status, even where the API puts its own errors in the body.
+            message = f"HTTP {reply.status} (scripted by the fake provider)"
+            status, headers, body = self._json(reply.status, document_at(self.settings.error_fields[0], message))
         elif isinstance(reply.body, dict):
             status, headers, body = self._json(reply.status, reply.body)
         else:
@@ -391,9 +460,10 @@ class FakeProvider:
         return status, {**headers, **reply.headers}, body
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], Body]:
-        """Answer one request: (status, headers, body)."""
-        kind, api_path = self._kind(method, path)
-        self._record(RecordedRequest(kind, method, path, headers, body, self._clock()))
+        """Answer one request: (status, headers, body). ``path`` may carry a query string (recorded without it)."""
+        path, _, query = path.partition("?")
+        kind, api_path = self._kind(method, path, query)
+        self._record(RecordedRequest(kind, method, path, headers, body, self._clock(), query))
         if kind == "file":
             if self.scenario.file_delay and self._hold(self.scenario.file_delay):
                 return 503, {"Content-Type": "text/plain"}, b"stopped"
@@ -417,6 +487,8 @@ class FakeProvider:
             return self._submit(headers, body)
         if kind == "result":
             return self._result_fetch(api_path.removeprefix(RESULT_URL_PATH))
+        if kind == "lookup":
+            return self._lookup(api_path)
         if self.scenario.poll_delay and self._hold(self.scenario.poll_delay):
             return self._error(503, "The fake provider stopped.")
         if api_path.startswith(STATUS_URL_PATH):
@@ -457,7 +529,9 @@ class FakeProvider:
         # A multipart form is flat: its field names are the body_fields targets as written.
         sent = ([body[image_field]] if image_field in body else []) if multipart and image_field else []
         if not multipart and image_field:
-            sent = find_all(body, image_field)
+            # An image sent as [media type, base64 data] (Gemini's inline_data) needs both.
+            paths = image_field if isinstance(image_field, list) else [image_field]
+            sent = [all(any(find_all(body, path)) for path in paths)]
         if multipart and image_field and not all(isinstance(value, dict) for value in sent):
             return self._error(400, f"The input image '{image_field}' must be a file part.")
         if image_field and not any(value for value in sent):
@@ -522,11 +596,35 @@ class FakeProvider:
             failure = document_at(self.settings.error_fields[0], self.scenario.failure_reason)
             return self._json(200, merge(document_at(poll.status_field, poll.failure[0]), failure))
         done = document_at(poll.status_field, poll.success[0])
+        if self.settings.result.lookup:
+            # The status answer names the job (MiniMax's file_id); the lookup chain leads to the results.
+            return self._json(200, merge(done, self._names_for(self.settings.result.lookup[0], job)))
         if self.settings.submit.result_url_field:
             # The results are fetched from the result URL, which the status answer names too (fal's response_url).
             result_url = f"{self.origin}{self._prefix}{RESULT_URL_PATH}{job.id}"
             return self._json(200, merge(done, document_at(self.settings.submit.result_url_field, result_url)))
         return self._json(200, merge(done, self._results(job)))
+
+    @staticmethod
+    def _names_for(step: str, job: Job) -> dict[str, Any]:
+        """A document holding the job id at every placeholder of a lookup step."""
+        return merge({}, *(document_at(name, job.id) for name in placeholders(step)))
+
+    def _lookup(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """One step of result.lookup: the next step's placeholders, or the results after the last step."""
+        steps = self.settings.result.lookup
+        # _kind matched one of the patterns: the first that matches is this step.
+        index, found = next(
+            (index, found)
+            for index, found in enumerate(pattern.fullmatch(path) for pattern in self._lookup_patterns)
+            if found is not None
+        )
+        job = next((job for job in self.jobs if job.id == found["job"]), None)
+        if job is None:
+            return self._error(404, f"File {found['job']} not found.")
+        if index + 1 < len(steps):
+            return self._json(200, self._names_for(steps[index + 1], job))
+        return self._json(200, self._results(job))
 
     def _new_job(self, body: dict[str, Any]) -> Job:
         fields = self.settings.submit.body_fields
@@ -680,7 +778,7 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 body = raw.decode("utf-8", "replace")
         fake: FakeProvider = self.server.fake  # type: ignore[attr-defined]
-        status, headers, payload = fake.handle(self.command, self.path.split("?")[0], dict(self.headers), body)
+        status, headers, payload = fake.handle(self.command, self.path, dict(self.headers), body)
         if isinstance(payload, bytes):
             headers = {"Content-Length": str(len(payload)), **headers}
         self.send_response(status)

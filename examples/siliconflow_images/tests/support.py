@@ -32,9 +32,19 @@ PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 # The top-level settings: the provider's credential check and the text-to-image tool use them. They exist in
 # every rendering, with or without the text2image tool.
 SETTINGS: Settings = load_settings()
+# What the plugin's messages call the credentials (settings auth): one API key, or e.g. an access key and a secret
+# key that sign a token.
+KEY_WORDS = " and ".join(
+    "API key" if name == "api_key" else name.replace("_", " ").title() for name in SETTINGS.auth.fields
+)
+KEY_IS_INVALID = f"{KEY_WORDS} {'is' if len(SETTINGS.auth.fields) == 1 else 'are'} invalid"
 IS_ASYNC = SETTINGS.mode == "async"
 URL_RESULTS = SETTINGS.result.kind == "url"
 PROMPT = "A red fox in fresh snow, golden hour"
+# How the plugin names a rejected key: HTTP 401, or, for an API with its errors inside HTTP 200 answers (settings
+# error_code, MiniMax), the provider's code that settings.yaml maps to 401.
+KEY_CODES = SETTINGS.error_code.status if SETTINGS.error_code else {}
+REFUSED_KEY = next((f"error code {code}" for code, status in KEY_CODES.items() if status == 401), "HTTP 401")
 # The start_fake fixture: start_fake(job_seconds=1, outcome="failed") or start_fake(Scenario(...), settings=...).
 StartFake = Callable[..., FakeProvider]
 

@@ -11,10 +11,12 @@ whatever its preset.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -22,6 +24,8 @@ from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Repl
 from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
 
 from job_client import JobClient, JobResult
+from job_client.auth import AuthSettings
+from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
 from job_client.parameters import InvalidInputError, Parameter, check_tool_inputs
@@ -31,9 +35,13 @@ MODEL = "test-model"
 
 
 def variant(*, sections: dict[str, dict[str, Any]] | None = None, **top: Any) -> Settings:
-    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced."""
-    base = quick(SETTINGS)
+    """This rendering's settings, polled quickly, with some top-level keys and section keys replaced; the key is
+    sent as it is (auth api_key) unless ``auth`` says otherwise."""
+    # Vocabulary a case has to switch on starts off, whatever this rendering's preset says.
+    base = dataclasses.replace(quick(SETTINGS), error_code=None)
+    base = dataclasses.replace(base, result=dataclasses.replace(base.result, lookup=()))
     changed = {name: dataclasses.replace(getattr(base, name), **values) for name, values in (sections or {}).items()}
+    top = {"auth": AuthSettings(), **top}
     return dataclasses.replace(base, default_model=MODEL, families={}, extra_headers={}, **changed, **top)
 
 
@@ -86,7 +94,7 @@ def async_variant(result_field: str = "output.results[*].url", **submit: Any) ->
 
 
 def run(fake: FakeProvider, settings: Settings | None = None, **parameters: Any) -> JobResult:
-    client = JobClient(settings or fake.settings, fake.api_key, fake.base_url)
+    client = JobClient(settings or fake.settings, fake.credentials, fake.base_url)
     return client.generate({"prompt": PROMPT, **parameters})
 
 
@@ -201,6 +209,60 @@ def test_results_inside_a_list_of_objects(fakes: Any, field: str, kind: str) -> 
     assert len(set(fake.jobs[0].images)) == 3
 
 
+# ── request bodies with lists: prompt and image as parts of one turn (Gemini) ──
+def parts_variant(**image_input: Any) -> Settings:
+    """Gemini's generateContent: the model in the path, the inputs inside contents[0].parts, base64 results."""
+    settings = sync_variant(
+        path="/models/{model}:generateContent",
+        body_fields={
+            "prompt": "contents[0].parts[0].text",
+            "image": ["contents[0].parts[1].inlineData.mime_type", "contents[0].parts[1].inlineData.data"],
+            "size": "generationConfig.imageConfig.aspectRatio",
+        },
+        body_extra={"contents[0].role": "user"},
+        integer_fields=(),
+    )
+    result = dataclasses.replace(settings.result, field="candidates[0].content.parts[*].inlineData.data")
+    return dataclasses.replace(
+        settings, result=result, image_input=dataclasses.replace(settings.image_input, **image_input)
+    )
+
+
+def test_prompt_and_image_go_into_list_items_and_text_parts_of_the_answer_are_skipped(fakes: Any) -> None:
+    image_part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(b"first image").decode()}}
+    second_part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(b"second image").decode()}}
+    answer = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Here you are."}, image_part,
+                                                                     second_part]}}]}  # fmt: skip
+    fake = fakes(parts_variant(), submit_replies=[Reply(200, answer)])
+    # The image first, the prompt last: list items are padded and shared whatever order the fields come in.
+    parameters = {"image": data_uri(INPUT_JPEG, "image/jpeg"), "size": "16:9", "prompt": PROMPT}
+    result = JobClient(fake.settings, fake.api_key, fake.base_url).generate(parameters)
+    (submit,) = fake.requests_of("submit")
+    assert submit.path.endswith(f"/models/{MODEL}:generateContent")
+    assert submit.body == {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"text": PROMPT},
+                    {"inlineData": {"mime_type": "image/jpeg", "data": base64.b64encode(INPUT_JPEG).decode()}},
+                ],
+            }
+        ],
+        "generationConfig": {"imageConfig": {"aspectRatio": "16:9"}},
+    }
+    assert [media.data for media in result.files] == [b"first image", b"second image"]
+    assert result.failures == []
+
+
+def test_an_image_sent_as_media_type_and_data_needs_a_data_uri(fakes: Any) -> None:
+    fake = fakes(parts_variant(transport="url"))
+    with pytest.raises(PluginError, match="image_input.transport to data_uri") as refused:
+        run(fake, image="https://dify.example/files/cat.jpg")
+    assert "data_uri" in refused.value.chinese
+    assert fake.requests_of("submit") == []
+
+
 # ── model families: what each model takes ─────────────────────────────────────
 def family_variant(**families: ModelFamily) -> Settings:
     """The sync variant whose models are grouped: the fake answers any of them."""
@@ -272,6 +334,27 @@ def test_width_and_height_fields_get_two_integers(fakes: Any) -> None:
     run(fake, model="flux-dev", size="1440 x 832")
     (submit,) = fake.requests_of("submit")
     assert submit.body == {"model": "flux-dev", "prompt": PROMPT, "input": {"width": 1440, "height": 832}}
+
+
+def test_a_value_suffix_writes_the_unit_and_body_extra_fills_the_image_object(fakes: Any) -> None:
+    """Luma's shape: duration "9s", and the image URL beside a constant type in keyframes.frame0."""
+    fields = {"model": "model", "prompt": "prompt", "duration": "duration", "image": "keyframes.frame0.url"}
+    fake = fakes(
+        sync_variant(
+            body_fields=fields,
+            integer_fields=("duration",),
+            body_extra={"keyframes.frame0.type": "image"},
+            value_suffixes={"duration": "s"},
+        )
+    )
+    run(fake, duration="9", image="https://files.example.com/start.png")
+    (submit,) = fake.requests_of("submit")
+    assert submit.body == {
+        "model": MODEL,
+        "prompt": PROMPT,
+        "duration": "9s",
+        "keyframes": {"frame0": {"type": "image", "url": "https://files.example.com/start.png"}},
+    }
 
 
 def test_a_model_no_family_covers_is_refused_before_any_request(fakes: Any) -> None:
@@ -372,6 +455,60 @@ def test_auth_header_variants_and_extra_headers(fakes: Any, auth_header: str, au
         run(fake, without)
 
 
+# ── a token signed for each request (auth jwt_hs256, e.g. Kling) ──────────────────
+SIGNED = AuthSettings(kind="jwt_hs256", fields=("access_key", "secret_key"), ttl=1800)
+ACCESS_KEY, SECRET_KEY = "AkFixedClock01", "SkFixedClockSecret0123456789abcdef"
+# The token for these keys at 2026-01-01T00:00:00Z (1767225600): header {"alg":"HS256","typ":"JWT"}, payload
+# {"iss":"AkFixedClock01","exp":1767227400,"nbf":1767225595}, HMAC-SHA256 under the secret key; written out here
+# (PyJWT 2.x makes the same token from the same claims: the template repo's tests check both agree).
+FIXED_CLOCK_TOKEN = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBa0ZpeGVkQ2xvY2swMSIsImV4cCI6MTc2NzIyNzQwMCwibmJmIjoxNzY3MjI1NTk1fQ"
+    ".fY_-_M-aClnXK2NnQszx7hPC11SpY8-Jp54HB9L3uX8"
+)
+
+
+def signed_variant() -> Settings:
+    """An asynchronous API that takes a token signed per request, as a Bearer token (Kling's way)."""
+    return dataclasses.replace(async_variant(), auth=SIGNED, auth_header="Authorization", auth_scheme="Bearer")
+
+
+def test_a_signed_token_for_a_fixed_clock_is_the_documented_jwt(fakes: Any) -> None:
+    settings = signed_variant()
+    fake = fakes(settings)
+    keys = {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
+    client = JobClient(settings, keys, fake.base_url, wall_clock=lambda: 1767225600.0)
+    with pytest.raises(InvalidApiKeyError) as caught:  # long expired by now: the fake refuses it, and echoes it
+        client.generate({"prompt": PROMPT})
+    (submit,) = fake.requests_of("submit")
+    assert {key.lower(): value for key, value in submit.headers.items()}[
+        "authorization"
+    ] == f"Bearer {FIXED_CLOCK_TOKEN}"
+    message = f"{caught.value.english} {caught.value.chinese}"
+    assert "Access Key and Secret Key are invalid" in caught.value.english and "HTTP 401" in message
+    assert FIXED_CLOCK_TOKEN not in message and ACCESS_KEY not in message and SECRET_KEY not in message
+
+
+def test_a_signed_token_api_gets_a_fresh_valid_token_with_every_request_and_never_the_secret(fakes: Any) -> None:
+    settings = signed_variant()
+    fake = fakes(settings)
+    result = run(fake, n=2.0)
+    assert [media.data for media in result.files] == fake.jobs[0].images
+    api_requests = fake.requests_of("submit") + fake.requests_of("poll")
+    assert len(api_requests) >= 2 and all(fake.accepts(request.headers) for request in api_requests)
+    assert all(fake.api_key not in json.dumps([request.headers, request.body]) for request in api_requests)
+
+
+def test_a_signed_token_api_without_its_secret_key_is_refused_before_any_request(fakes: Any) -> None:
+    settings = signed_variant()
+    fake = fakes(settings)
+    with pytest.raises(InvalidApiKeyError) as caught:
+        JobClient(settings, {"access_key": ACCESS_KEY, "secret_key": " "}, fake.base_url).generate({"prompt": PROMPT})
+    label = settings.provider_label
+    assert caught.value.english == f"No Secret Key for {label} is set: add it in the plugin's credentials."
+    assert caught.value.chinese == f"未设置 {label} Secret Key：请在插件凭据中填写。"
+    assert fake.requests == []
+
+
 # ── partial failures ───────────────────────────────────────────────────────────
 def test_a_result_list_with_a_failed_item_delivers_the_rest_and_names_the_failure(fakes: Any) -> None:
     fake = fakes(async_variant(), failed_items=1, failure_reason="Output image blocked by moderation.")
@@ -390,7 +527,7 @@ def test_a_result_list_where_every_item_failed_raises_the_providers_message(fake
 def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
     fake = fakes(async_variant(), poll_replies=[Reply(500), Reply(500)])
     clock = VirtualClock()
-    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep)
     result = client.generate({"prompt": PROMPT})
     assert len(fake.requests_of("poll")) == 3
     assert [media.data for media in result.files] == fake.jobs[0].images
@@ -399,7 +536,7 @@ def test_http_500_on_a_status_request_is_retried(fakes: Any) -> None:
 def test_http_500_on_status_requests_gives_up_after_a_bounded_number(fakes: Any) -> None:
     fake = fakes(async_variant(), poll_replies=[Reply(500)] * 20)
     clock = VirtualClock()
-    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url, clock=clock, sleep=clock.sleep)
     with pytest.raises(ProviderHttpError, match="HTTP 500"):
         client.generate({"prompt": PROMPT})
     assert len(fake.requests_of("poll")) == 6  # MAX_TRANSIENT_POLL_FAILURES + the one that gave up
@@ -420,10 +557,118 @@ def test_a_list_item_with_neither_result_nor_error_is_no_failure_but_no_result(f
         run(fake, wrong)
 
 
+# ── result lookups and errors inside HTTP 200 answers (MiniMax) ─────────────────
+def lookup_variant() -> Settings:
+    """MiniMax: the task id in the status query string, the status answer naming a file id, the file's URL one
+    more GET away (result.lookup)."""
+    settings = async_variant(result_field="file.download_url")
+    return dataclasses.replace(
+        settings,
+        poll=dataclasses.replace(settings.poll, path="/query/video_generation?task_id={task_id}"),
+        result=dataclasses.replace(settings.result, lookup=("/files/retrieve?file_id={file_id}",)),
+    )
+
+
+def test_a_lookup_chain_turns_the_file_id_of_the_status_answer_into_the_result(fakes: Any) -> None:
+    fake = fakes(lookup_variant())
+    result = run(fake)
+    job, api = fake.jobs[0].id, urlsplit(fake.base_url).path
+    assert {(poll.path, poll.query) for poll in fake.requests_of("poll")} == {
+        (f"{api}/query/video_generation", f"task_id={job}")
+    }
+    (lookup,) = fake.requests_of("lookup")
+    assert (lookup.path, lookup.query) == (f"{api}/files/retrieve", f"file_id={job}")
+    sent = {key.lower(): value for key, value in lookup.headers.items()}
+    # The API's host: the key goes along, in this rendering's auth header.
+    assert all(sent.get(key.lower()) == value for key, value in fake.auth_headers().items())
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_check_task_follows_the_lookup_chain_too(fakes: Any) -> None:
+    fake = fakes(lookup_variant())
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    progress = client.check_task(task)
+    assert progress.result is not None and len(fake.requests_of("lookup")) == 1
+    assert [media.data for media in progress.result.files] == fake.jobs[0].images
+
+
+def test_a_status_answer_without_the_looked_up_field_says_which_is_missing(fakes: Any) -> None:
+    done = {"status": "SUCCEEDED", "file": {"download_url": "https://cdn.test/v.mp4"}}
+    fake = fakes(lookup_variant(), poll_replies=[Reply(200, done)])
+    with pytest.raises(PluginError, match="no 'file_id' to look the result up with"):
+        run(fake)
+    assert fake.requests_of("lookup") == []
+
+
+def test_a_looked_up_value_stays_inside_the_api_path(fakes: Any) -> None:
+    """A file id is quoted into the query string: it can never send the request (and the key) to another host."""
+    done = {"status": "SUCCEEDED", "file_id": "//attacker.test/steal?x=1&y"}
+    fake = fakes(lookup_variant(), poll_replies=[Reply(200, done)])
+    with pytest.raises(ProviderHttpError, match="HTTP 404 while looking up the result"):
+        run(fake)
+    (lookup,) = fake.requests_of("lookup")
+    assert lookup.query == "file_id=%2F%2Fattacker.test%2Fsteal%3Fx%3D1%26y"
+
+
+BODY_CODES = ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"1004": 401, "1002": 429})
+
+
+def test_an_error_code_in_an_http_200_answer_is_the_error_it_stands_for(fakes: Any) -> None:
+    """MiniMax answers HTTP 200 with base_resp {status_code: 1004} for a rejected key: the bad-key error."""
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES))
+    wrong_key = f"{fake.settings.api_key_prefix}wrong-key-0123456789"
+    client = JobClient(fake.settings, wrong_key, fake.base_url)
+    with pytest.raises(InvalidApiKeyError) as caught:
+        client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 1  # refused once, never retried
+    english, chinese = caught.value.english, caught.value.chinese
+    assert "says the API key is invalid (error code 1004 while submitting the job)" in english
+    assert "认为 API Key 无效（错误码 1004）" in chinese
+    assert wrong_key not in english + chinese
+
+
+def test_an_error_code_meaning_rate_limited_is_retried_like_http_429(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(async_variant(), error_code=BODY_CODES)
+    limited = {"base_resp": {"status_code": 1002, "status_msg": "rate limit"}}
+    fake = fakes(settings, submit_replies=[Reply(200, limited, {"Retry-After": "2"})])
+    client = JobClient(fake.settings, fake.api_key, fake.base_url, clock=clock, sleep=clock.sleep)
+    result = client.generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 2 and clock.sleeps[:1] == [2.0]  # the Retry-After wait
+    assert [media.data for media in result.files] == fake.jobs[0].images
+
+
+def test_an_unmapped_error_code_is_a_refused_request_with_the_providers_message(fakes: Any) -> None:
+    refused = {"base_resp": {"status_code": 2013, "status_msg": "invalid params, duration"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), submit_replies=[Reply(200, refused)])
+    settings = dataclasses.replace(fake.settings, error_fields=("base_resp.status_msg",))
+    with pytest.raises(ProviderHttpError) as caught:
+        run(fake, settings)
+    assert caught.value.english.endswith("returned error code 2013 while submitting the job: invalid params, duration")
+    assert caught.value.chinese.endswith("返回 错误码 2013：invalid params, duration")
+
+
+def test_a_failed_task_with_an_error_code_is_the_tasks_failure(fakes: Any) -> None:
+    failed = {"status": "FAILED", "base_resp": {"status_code": 1027, "status_msg": "output video sensitive"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), poll_replies=[Reply(200, failed)])
+    settings = dataclasses.replace(fake.settings, error_fields=("base_resp.status_msg",))
+    with pytest.raises(TaskFailedError, match="ended with FAILED: output video sensitive"):
+        run(fake, settings)
+
+
+def test_the_ok_code_and_an_answer_without_a_code_are_successes(fakes: Any) -> None:
+    ok = {"id": "t-1", "base_resp": {"status_code": 0, "status_msg": "success"}}
+    fake = fakes(dataclasses.replace(async_variant(), error_code=BODY_CODES), submit_replies=[Reply(200, ok)])
+    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    assert client.submit_job({"prompt": PROMPT})[0] == "t-1"
+    assert client.submit_job({"prompt": PROMPT})[0] == fake.jobs[0].id  # the fake's own answer has no base_resp
+
+
 def test_submit_job_hands_out_the_status_url_and_check_task_follows_it(fakes: Any) -> None:
     settings = async_variant(result_field="result.sample", poll_url_field="polling_url")
     fake = fakes(dataclasses.replace(settings, poll=dataclasses.replace(settings.poll, path="")))
-    client = JobClient(fake.settings, fake.api_key, fake.base_url)
+    client = JobClient(fake.settings, fake.credentials, fake.base_url)
     task, _ = client.submit_job({"prompt": PROMPT})
     assert task == f"{fake.base_url}{STATUS_URL_PATH}{fake.jobs[0].id}"
     progress = client.check_task(task)
@@ -439,9 +684,10 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         "  b: {match: ['n.*'], size_range: {max_side: 1440}, limits: {steps: {max: 4}}, request_timeout: 70,\n"
         "    body_fields: {model: model, prompt: prompt}}}\n"
         "submit: {path: /v1/x, body_format: multipart, poll_url_field: polling_url, result_url_field: r,\n"
-        "  body_fields: {model: model, prompt: prompt}}\n"
+        "  body_fields: {model: model, prompt: prompt}, value_suffixes: {duration: s}}\n"
         "poll: {success: [Ready], failure: [Error]}\n"
-        "result: {field: '', kind: binary}\n"
+        "result: {field: '', kind: binary, lookup: ['/files/retrieve?file_id={file_id}']}\n"
+        "error_code: {field: base_resp.status_code, ok: [0], status: {1004: 401}}\n"
     )
     (tmp_path / "settings.yaml").write_text(text, encoding="utf-8")
     settings = load_settings(tmp_path / "settings.yaml")
@@ -454,6 +700,9 @@ def test_settings_files_may_hold_the_new_vocabulary(tmp_path: Any) -> None:
         request_timeout=70,
     )
     assert (settings.submit.body_format, settings.result.kind, settings.auth_scheme) == ("multipart", "binary", "")
+    assert settings.submit.value_suffixes == {"duration": "s"}
+    assert settings.result.lookup == ("/files/retrieve?file_id={file_id}",)
+    assert settings.error_code == ErrorCodeSettings(field="base_resp.status_code", ok=(0,), status={"1004": 401})
     (tmp_path / "settings.yaml").write_text(text.replace("max_side", "max_sides"), encoding="utf-8")
     with pytest.raises(ValueError, match="families.b.size_range.max_sides: unknown key"):
         load_settings(tmp_path / "settings.yaml")

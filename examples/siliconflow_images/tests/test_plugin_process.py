@@ -37,6 +37,7 @@ from support import (
     INPUT_JPEG,
     IS_ASYNC,
     JOB_TOOLS,
+    KEY_IS_INVALID,
     PLUGIN_ROOT,
     PROVIDER_NAME,
     SETTINGS,
@@ -274,8 +275,14 @@ def test_image_edit_with_a_file_parameter_returns_the_edited_image(plugin: Plugi
     assert blob.data == job.images[0]
     assert blob.meta["mime_type"] == "image/jpeg" and blob.meta["filename"].startswith(settings.file_prefix + "-")
     assert stream_types(session) == ["json", "text"]
-    expected = data_uri(INPUT_JPEG, "image/jpeg") if settings.image_input.transport == "data_uri" else url
-    assert find_all(json_view(job.body), settings.submit.body_fields["image"]) == [expected]
+    inline = {"data_uri": data_uri(INPUT_JPEG, "image/jpeg"), "base64": base64.b64encode(INPUT_JPEG).decode("ascii")}
+    expected = inline.get(settings.image_input.transport, url)
+    field = settings.submit.body_fields["image"]
+    if isinstance(field, list):  # the media type and the base64 data in two fields (Gemini's inlineData)
+        (mime_type,), (data,) = (find_all(json_view(job.body), path) for path in field)
+        assert f"data:{mime_type};base64,{data}" == expected
+    else:
+        assert find_all(json_view(job.body), field) == [expected]
 
 
 @requires_tool("text2video")
@@ -316,6 +323,7 @@ def test_video_submit_then_query_until_the_mp4_arrives(plugin: PluginProcess) ->
     assert blob.data == job.images[0] and blob.meta["mime_type"] == "video/mp4"
     assert stream_types(done) == ["json", "text"]
     result = ["result"] if fake.settings.submit.result_url_field else []  # fal: the results' own URL
+    result += ["lookup"] * len(fake.settings.result.lookup)  # MiniMax: the file id's download URL
     assert kinds == ["submit", "poll", "poll", *result, "file"]  # submit never waits; a query, one status request
 
 
@@ -409,11 +417,11 @@ def test_credential_check_over_the_protocol(plugin: PluginProcess) -> None:
         request = {"type": "tool", "action": "validate_tool_credentials", "user_id": "u", "provider": PROVIDER_NAME}
         good = plugin.request({**request, "credentials": fake.credentials})
         wrong_key = f"{SETTINGS.api_key_prefix}wrong-key-9876543210"
-        bad = plugin.request({**request, "credentials": {**fake.credentials, "api_key": wrong_key}})
+        bad = plugin.request({**request, "credentials": fake.with_secret(wrong_key)})
     assert good.errors == [] and good.messages == [{"result": True}]
     (error,) = bad.errors
     assert error["error_type"] == "ToolProviderCredentialValidationError"
-    assert "API key is invalid" in error["message"] and wrong_key not in error["message"]
+    assert KEY_IS_INVALID in error["message"] and wrong_key not in error["message"]
     assert [request.kind for request in fake.requests] == ["validate", "validate"]
 
 

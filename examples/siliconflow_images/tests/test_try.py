@@ -29,7 +29,16 @@ from fake_provider import (
     sample_jpeg,
     sample_mp4,
 )
-from support import INPUT_JPEG, JOB_TOOLS, PLUGIN_ROOT, has_tool, settings_for, takes_image
+from support import (
+    INPUT_JPEG,
+    JOB_TOOLS,
+    KEY_IS_INVALID,
+    PLUGIN_ROOT,
+    REFUSED_KEY,
+    has_tool,
+    settings_for,
+    takes_image,
+)
 
 from job_client.media import sniff_mime_type
 
@@ -121,7 +130,7 @@ def test_fake_run_saves_the_fake_providers_result(tmp_path: Path) -> None:
 def test_real_run_reads_the_key_from_the_environment_and_saves_served_bytes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with FakeProvider(SETTINGS) as fake:
-        env = {"API_KEY": fake.api_key, "BASE_URL": fake.base_url}
+        env = fake.environment  # API_KEY (or each credential field, upper-cased) and BASE_URL
         result = try_run("a red fox", "--out", str(out), image_dir=tmp_path, env=env)
         served = fake.jobs[0].images
     assert result.returncode == 0, result.stdout + result.stderr
@@ -133,10 +142,10 @@ def test_provider_error_exits_non_zero_with_the_plugins_message(tmp_path: Path) 
     out = tmp_path / "out"
     wrong_key = f"{SETTINGS.api_key_prefix}wrong-key-9876543210"
     with FakeProvider(SETTINGS, Scenario()) as fake:
-        env = {"API_KEY": wrong_key, "BASE_URL": fake.base_url}
+        env = {**fake.environment, fake.secret_field.upper(): wrong_key}
         result = try_run("a cat", "--out", str(out), image_dir=tmp_path, env=env)
     assert result.returncode == 1
-    assert "API key is invalid" in result.stderr and "HTTP 401" in result.stderr
+    assert KEY_IS_INVALID in result.stderr and REFUSED_KEY in result.stderr
     assert wrong_key not in result.stdout + result.stderr
     assert not out.exists() or not list(out.iterdir())
 
@@ -152,11 +161,14 @@ def image_arguments(tmp_path: Path) -> list[str]:
 def test_without_a_key_it_says_to_put_one_in_dotenv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("API_KEY", "")  # the environment wins over a developer's .env: no request can leave
+    fields = settings_for(TOOL).auth.fields  # api_key, or e.g. access_key and secret_key
+    for name in fields:
+        monkeypatch.setenv(name.upper(), "")  # the environment wins over a developer's .env: no request can leave
     status = try_module().main(["a cat", "--tool", TOOL, "--out", str(tmp_path / "out"), *image_arguments(tmp_path)])
     error = capsys.readouterr().err
     assert status == 1
-    assert "API_KEY=" in error and ".env" in error and "credentials are not read" in error
+    assert all(name.upper() in error for name in fields), error
+    assert ".env" in error and "credentials are not read" in error
 
 
 def test_a_refused_parameter_fails_without_the_placeholder_note(
