@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import email.utils
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from fake_provider import FakeProvider, Reply, Scenario
+from fake_provider import ITEM_FAILURE_CODE, FakeProvider, Reply, Scenario
 from support import PROMPT, VirtualClock, closed_port_url
 from test_api_vocabulary import async_variant, sync_variant
 
@@ -27,10 +28,12 @@ from job_client.errors import (
     BadResponseError,
     CannotReachError,
     InvalidApiKeyError,
+    NoResultsError,
     PluginError,
     ProviderHttpError,
     RateLimitedError,
     ResultDownloadError,
+    TaskFailedError,
 )
 from job_client.settings import Settings
 
@@ -455,3 +458,231 @@ def test_check_task_answered_with_400_is_an_error(fakes: Any) -> None:
     with pytest.raises(ProviderHttpError, match="HTTP 400 while checking the task status"):
         client.check_task(task)
     assert len(fake.requests_of("poll")) == 1
+
+
+# ── what the operator reads in the daemon's log ────────────────────────────────
+def test_the_log_follows_a_job_from_submit_to_results(fakes: Any, caplog: pytest.LogCaptureFixture) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, poll=dataclasses.replace(ASYNC.poll, first_delay=1.0, interval=1.0))
+    fake = fakes(settings, clock, job_seconds=2.5, poll_replies=[Reply(503)])
+    caplog.set_level(logging.INFO, logger="job_client.client")
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    task = fake.jobs[0].id
+    # polls at 1 s (503: back off 1 s), 2 s (running: the next gap is 1 s, the interval), 3 s (done)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"task {task} submitted to {LABEL}",
+        "status request answered HTTP 503; retrying in 1.0 s",
+        f"task {task} is RUNNING after 2.0 s",
+        f"task {task} done in 3.0 s with 1 result(s)",
+    ]
+
+
+def test_the_log_names_a_refused_submit_a_submitted_task_and_failed_items(
+    fakes: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = VirtualClock()
+    fake = fakes(ASYNC, clock, submit_replies=[Reply(429)])
+    caplog.set_level(logging.INFO, logger="job_client.client")
+    task, _ = client_for(fake, clock).submit_job({"prompt": PROMPT})
+    assert [record.getMessage() for record in caplog.records] == [
+        "submit refused with HTTP 429; retrying in 1.0 s",
+        f"task {task} submitted to {LABEL}",
+    ]
+    caplog.clear()
+    partial = fakes(ASYNC, failed_items=1, images=2)
+    result = client_for(partial).generate({"prompt": PROMPT})
+    reason = f"{ITEM_FAILURE_CODE}: The prompt was rejected by content moderation."
+    assert result.failures == [reason]
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert warnings == [f"1 of 2 results failed: ['{reason}']"]
+
+
+# ── more messages, whole ───────────────────────────────────────────────────────
+def test_a_key_of_the_wrong_shape_or_none_is_refused_before_any_request(fakes: Any) -> None:
+    settings = dataclasses.replace(ASYNC, api_key_prefix="sk-")
+    fake = fakes(settings)
+    for key, expected in [
+        (
+            "ms-123",
+            (
+                f"This does not look like an API key for {LABEL}: keys start with 'sk-'.",
+                f"这不像是 {LABEL} 的 API Key：应以 'sk-' 开头。",
+            ),
+        ),
+        (
+            "  ",
+            (
+                f"No API key for {LABEL} is set: add it in the plugin's credentials.",
+                f"未设置 {LABEL} API Key：请在插件凭据中填写。",
+            ),
+        ),
+    ]:
+        with pytest.raises(InvalidApiKeyError) as caught:
+            JobClient(settings, key, fake.base_url).generate({"prompt": PROMPT})
+        assert (caught.value.english, caught.value.chinese) == expected
+    assert fake.requests == []
+
+
+def test_from_credentials_reads_the_key_and_an_optional_base_url(fakes: Any) -> None:
+    fake = fakes(ASYNC)
+    client = JobClient.from_credentials({"api_key": fake.api_key, "base_url": f" {fake.base_url}/ "}, ASYNC)
+    assert client.base_url == fake.base_url
+    client.generate({"prompt": PROMPT})
+    assert [request.path for request in fake.requests_of("submit")] == [
+        f"{fake.base_url}{ASYNC.submit.path}"[len(fake.origin) :]
+    ]
+    default = JobClient.from_credentials({"api_key": fake.api_key, "base_url": ""}, ASYNC)
+    assert default.base_url == ASYNC.base_url.rstrip("/")
+    with pytest.raises(InvalidApiKeyError, match="No API key"):
+        JobClient.from_credentials({}, ASYNC).check_credentials()
+
+
+def test_a_binary_api_needs_a_synchronous_mode_or_a_result_url(fakes: Any) -> None:
+    settings = dataclasses.replace(ASYNC, result=dataclasses.replace(ASYNC.result, field="", kind="binary"))
+    fake = fakes(settings)
+    assert words(failure(fake)) == (
+        PluginError,
+        "settings.yaml: result.kind 'binary' needs a synchronous API or submit.result_url_field.",
+        "settings.yaml：result.kind 为 'binary' 时需要同步接口或 submit.result_url_field。",
+    )
+    assert fake.requests == []
+
+
+def test_a_status_answer_without_a_status_or_with_a_failure_is_worded_whole(fakes: Any) -> None:
+    fake = fakes(ASYNC, poll_replies=[Reply(200, {"state": "odd"})])
+    task = client_for(fake).submit_job({"prompt": PROMPT})[0]
+    with pytest.raises(BadResponseError) as caught:
+        client_for(fake).check_task(task)
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The status response of task {task} has no 'status': {{'state': 'odd'}}",
+        f"任务 {task} 的状态响应中没有 'status'：{{'state': 'odd'}}",
+    )
+    key = fake.api_key
+    failed = fakes(ASYNC, poll_replies=[Reply(200, {"status": "FAILED", "message": f"bad key {key}"})])
+    task = client_for(failed).submit_job({"prompt": PROMPT})[0]
+    with pytest.raises(TaskFailedError) as caught:
+        client_for(failed).check_task(task)
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} task {task} ended with FAILED: bad key ***",
+        f"{LABEL} 任务 {task} 失败（FAILED）：bad key ***",
+    )
+    silent = fakes(ASYNC, poll_replies=[Reply(200, {"status": "FAILED"})])
+    with pytest.raises(TaskFailedError) as caught:
+        client_for(silent).generate({"prompt": PROMPT})
+    task = silent.jobs[0].id
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} task {task} ended with FAILED: {{'status': 'FAILED'}}",
+        f"{LABEL} 任务 {task} 失败（FAILED）：{{'status': 'FAILED'}}",
+    )
+
+
+def test_a_task_without_results_is_worded_whole_with_and_without_a_task(fakes: Any) -> None:
+    empty = {"status": "SUCCEEDED", "output": {"results": [{"url": "  "}]}}
+    fake = fakes(ASYNC, poll_replies=[Reply(200, empty)])
+    error = failure(fake)
+    task = fake.jobs[0].id
+    shown = "{'status': 'SUCCEEDED', 'output': {'results': [{'url': ' '}]}}"  # whitespace runs shown as one space
+    assert words(error) == (
+        NoResultsError,
+        f"The task {task} succeeded but returned no result at 'output.results[*].url': {shown}",
+        f"任务 {task} 已成功，但 'output.results[*].url' 中没有结果：{shown}",
+    )
+    sync = fakes(SYNC, submit_replies=[Reply(200, {"data": []})])
+    assert words(failure(sync)) == (
+        NoResultsError,
+        "The task succeeded but returned no result at 'data[*].b64_json': {'data': []}",
+        "任务 已成功，但 'data[*].b64_json' 中没有结果：{'data': []}",
+    )
+    every = fakes(ASYNC, failed_items=1)
+    error = failure(every)
+    task = every.jobs[0].id
+    reason = f"{ITEM_FAILURE_CODE}: The prompt was rejected by content moderation."
+    assert words(error) == (
+        TaskFailedError,
+        f"Every result of task {task} failed: {reason}",
+        f"任务 {task} 的所有结果均失败：{reason}",
+    )
+    sync_failed = {"data": [{"code": "E1", "message": "blocked"}, {"code": "E2", "message": "blocked too"}]}
+    assert words(failure(fakes(SYNC, submit_replies=[Reply(200, sync_failed)]))) == (
+        TaskFailedError,
+        "Every result of task failed: E1: blocked; E2: blocked too",
+        "任务 的所有结果均失败：E1: blocked; E2: blocked too",
+    )
+
+
+def test_item_failures_are_read_from_any_list_layout(fakes: Any) -> None:
+    settings = dataclasses.replace(
+        SYNC, result=dataclasses.replace(SYNC.result, field="batches[*].items[*].b64", item_error_fields=("error",))
+    )
+    image = base64.b64encode(b"\xff\xd8\xff" + b"\0" * 20).decode()
+    answer = {
+        "batches": [
+            {"items": [{"b64": image}, {"code": "E1", "error": "blocked"}, "stray text", {"note": "no error"}]},
+            {"items": [{"code": "same", "error": "same"}, {"error": "no code"}]},
+        ]
+    }
+    fake = fakes(settings, submit_replies=[Reply(200, answer)])
+    result = client_for(fake).generate({"prompt": PROMPT})
+    assert [media.data for media in result.files] == [base64.b64decode(image)]
+    assert result.failures == ["E1: blocked", "same", "no code"]
+
+
+def test_an_answer_without_the_status_url_is_worded_whole(fakes: Any) -> None:
+    settings = async_variant(poll_url_field="urls.get", result_url_field="")
+    fake = fakes(settings, submit_replies=[Reply(200, {"id": "t-1"})])
+    assert words(failure(fake)) == (
+        BadResponseError,
+        f"{LABEL} accepted the request but gave no URL at 'urls.get': {{'id': 't-1'}}",
+        f"{LABEL} 接受了请求，但 'urls.get' 中没有 URL：{{'id': 't-1'}}",
+    )
+
+
+def test_answers_that_are_not_json_name_what_was_read(fakes: Any) -> None:
+    base = "(HTTP 200; check the base URL {base}): plain words"
+    status = fakes(ASYNC, poll_replies=[Reply(200, "plain words")])
+    error = failure(status)
+    assert error.english == (
+        f"{LABEL} answered the status response with text/plain; charset=utf-8 instead of JSON "
+        + base.format(base=status.base_url)
+    )
+    assert error.chinese == (
+        f"{LABEL} 的任务状态响应不是 JSON（text/plain; charset=utf-8，HTTP 200；请检查 Base URL {status.base_url}）："
+        "plain words"
+    )
+    checked = fakes(ASYNC, poll_replies=[Reply(200, "plain words")])
+    task = client_for(checked).submit_job({"prompt": PROMPT})[0]
+    with pytest.raises(BadResponseError) as caught:
+        client_for(checked).check_task(task)
+    assert (caught.value.english, caught.value.chinese) == (
+        error.english.replace(status.base_url, checked.base_url),
+        error.chinese.replace(status.base_url, checked.base_url),
+    )
+    sync = fakes(SYNC, submit_replies=[Reply(200, "plain words")])
+    assert words(failure(sync)) == (
+        BadResponseError,
+        f"{LABEL} answered the result response with text/plain; charset=utf-8 instead of JSON "
+        + base.format(base=sync.base_url),
+        f"{LABEL} 的结果响应不是 JSON（text/plain; charset=utf-8，HTTP 200；请检查 Base URL {sync.base_url}）："
+        "plain words",
+    )
+
+
+def test_http_errors_of_the_key_check_and_the_status_request_are_worded_whole(fakes: Any) -> None:
+    settings = dataclasses.replace(ASYNC, validate_path=ASYNC.models.path)
+    fake = fakes(settings, models_replies=[Reply(400)])
+    with pytest.raises(ProviderHttpError) as caught:
+        client_for(fake).check_credentials()
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} returned HTTP 400 while checking the API key: {SCRIPTED.format(status=400)}",
+        f"校验 API Key时 {LABEL} 返回 HTTP 400：{SCRIPTED.format(status=400)}",
+    )
+    (validate,) = fake.requests
+    assert validate.method == "GET"
+    refused = fakes(ASYNC, poll_replies=[Reply(404)])
+    task = client_for(refused).submit_job({"prompt": PROMPT})[0]
+    with pytest.raises(ProviderHttpError) as caught:
+        client_for(refused).check_task(task)
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} returned HTTP 404 while checking the task status: {SCRIPTED.format(status=404)}",
+        f"查询任务状态时 {LABEL} 返回 HTTP 404：{SCRIPTED.format(status=404)}",
+    )
