@@ -497,3 +497,135 @@ def test_declarations_are_read_once_per_process() -> None:
     assert [parameter.name for parameter in first] == [
         item["name"] for item in TOOL_YAMLS[RENDERED_TOOLS[0]]["parameters"]
     ]
+
+
+# ── the declaration keys and the refusal words, whole (what a mutation run found unchecked) ─────────────────
+def test_a_declaration_is_read_from_its_yaml_keys() -> None:
+    data = {
+        "name": "steps",
+        "type": "number",
+        "required": True,
+        "min": 1,
+        "max": 50,
+        "precision": 0,
+        "options": [{"value": 5}, {"value": "10"}],
+        "label": {"en_US": "Steps", "zh_Hans": "步数"},
+        "default": 20,
+    }
+    assert Parameter.from_yaml(data) == Parameter("steps", "number", True, 1, 50, 0, ("5", "10"), "Steps", "步数", 20)
+    assert Parameter.from_yaml({"name": "text", "label": {"en_US": "Text"}}) == Parameter(
+        "text", "string", False, None, None, None, None, "Text", "Text", None
+    )
+    assert Parameter.from_yaml({"name": "n", "label": None, "options": []}) == Parameter("n", "string")
+
+
+def _refusal(parameter: Parameter, value: Any, files: FileLimits | None = None) -> tuple[str, str]:
+    with pytest.raises(InvalidInputError) as caught:
+        check_inputs([parameter], {parameter.name: value}, files=files)
+    return caught.value.english, caught.value.chinese
+
+
+@dataclasses.dataclass
+class _File:  # the SDK's File, as far as the check reads it
+    url: Any
+    mime_type: str | None = None
+    size: int | None = None
+
+
+def test_each_kind_of_refusal_in_both_languages() -> None:
+    flag = Parameter("flag", "boolean")
+    assert check_inputs([flag], {"flag": " TRUE "}) == {"flag": True}
+    assert check_inputs([flag], {"flag": "false"}) == {"flag": False}
+    assert check_inputs([flag], {"flag": False}) == {"flag": False}
+    assert _refusal(flag, "yes") == (
+        "Input 'flag' is \"yes\"; allowed: true or false.",
+        "参数 'flag'为 \"yes\"；允许：true 或 false。",
+    )
+    number = Parameter("scale", "number", min=0.5)
+    assert _refusal(number, 0.25) == (
+        "Input 'scale' is 0.25; allowed: a number of at least 0.5.",
+        "参数 'scale'为 0.25；允许：不小于 0.5 的数字。",
+    )
+    assert _refusal(Parameter("scale", "number", max=2), "x") == (
+        "Input 'scale' is \"x\"; allowed: a number of at most 2.",
+        "参数 'scale'为 \"x\"；允许：不大于 2 的数字。",
+    )
+    assert _refusal(Parameter("scale", "number"), [1]) == (
+        "Input 'scale' is a list of 1; allowed: a number.",
+        "参数 'scale'为 a list of 1；允许：数字。",
+    )
+    assert _refusal(Parameter("scale", "number"), object()) == (
+        "Input 'scale' is a object; allowed: a number.",
+        "参数 'scale'为 a object；允许：数字。",
+    )
+    assert check_inputs([Parameter("n", "number")], {"n": 2**53 - 1}) == {"n": float(2**53 - 1)}
+    assert _refusal(Parameter("n", "number"), 2**53)[0] == f"Input 'n' is {2**53}; allowed: a number."
+    assert _refusal(Parameter("n", "number"), -(2**53))[0] == f"Input 'n' is {-(2**53)}; allowed: a number."
+    assert _refusal(Parameter("n", "number"), math.nan)[0] == "Input 'n' is nan; allowed: a number."
+    text = Parameter("text", "string", min=2, max=3)
+    assert check_inputs([text], {"text": 12}) == {"text": "12"}
+    assert check_inputs([text], {"text": 12.0}) == {"text": "12"}
+    assert _refusal(text, "abcd") == (
+        "Input 'text' has 4 characters; allowed: 2 to 3 characters.",
+        "参数 'text'有 4 个字符；允许：2 到 3 个字符。",
+    )
+    assert _refusal(Parameter("text", "string", min=2), "a") == (
+        "Input 'text' has 1 characters; allowed: at least 2 characters.",
+        "参数 'text'有 1 个字符；允许：至少 2 个字符。",
+    )
+    assert _refusal(text, ["ab"]) == (
+        "Input 'text' is a list of 1; allowed: text.",
+        "参数 'text'为 a list of 1；允许：文本。",
+    )
+    exactly = "x" * 40
+    assert _refusal(Parameter("pick", "select", options=("a",)), exactly)[0] == (
+        f"Input 'pick' is \"{exactly}\"; allowed: one of a."
+    )
+    many = tuple(str(option) for option in range(13))
+    assert _refusal(Parameter("pick", "select", options=many[:12]), "z") == (
+        "Input 'pick' is \"z\"; allowed: one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.",
+        "参数 'pick'为 \"z\"；允许：0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 之一。",
+    )
+    assert _refusal(Parameter("pick", "select", options=many), "z")[0] == (
+        "Input 'pick' is \"z\"; allowed: one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …."
+    )
+
+
+def test_file_refusals_in_both_languages() -> None:
+    image = Parameter("image", "file")
+    assert _refusal(image, _File(None)) == (
+        "Input 'image' is a _File; allowed: a file.",
+        "参数 'image'为 a _File；允许：文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "image/heic")) == (
+        "Input 'image' is a image/heic file; allowed: a PNG, JPEG, WebP or GIF file.",
+        "参数 'image'是 image/heic 文件；允许：PNG、JPEG、WebP、GIF 文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "image/png"), FileLimits(types=("image/jpeg",))) == (
+        "Input 'image' is a image/png file; allowed: a JPEG file.",
+        "参数 'image'是 image/png 文件；允许：JPEG 文件。",
+    )
+    assert _refusal(
+        image, _File("https://dify/files/1", "video/mp4"), FileLimits(types=("image/jpeg", "image/x-new"))
+    ) == (
+        "Input 'image' is a video/mp4 file; allowed: a JPEG or image/x-new file.",
+        "参数 'image'是 video/mp4 文件；允许：JPEG、image/x-new 文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "IMAGE/PNG", 2_500_000), FileLimits(max_bytes=2_000_000)) == (
+        "Input 'image' is 2.5 MB; allowed: at most 2.0 MB.",
+        "参数 'image'为 2.5 MB；允许：最多 2.0 MB。",
+    )
+    images = Parameter("images", "files")
+    good, bad = _File("https://dify/files/1", "image/png"), _File("https://dify/files/2", "text/plain")
+    assert check_inputs([images], {"images": [good, good]}) == {"images": [good, good]}
+    assert _refusal(images, [good, bad])[0].startswith("Input 'images' is a text/plain file")
+    assert _refusal(images, bad)[0].startswith("Input 'images' is a text/plain file")
+
+
+def test_file_limits_follow_the_image_transport() -> None:
+    from job_client.settings import ImageInputSettings
+
+    assert FileLimits.for_images(ImageInputSettings(transport="url", max_bytes=7_000_000)) == FileLimits(
+        max_bytes=7_000_000
+    )
+    assert FileLimits.for_images(ImageInputSettings(transport="data_uri", max_bytes=7_000_000)) == FileLimits()
