@@ -828,3 +828,123 @@ def test_the_settings_builder_refuses_shapes_the_dataclasses_do_not_take() -> No
             make()
         assert (caught.value.english, caught.value.chinese) == expected
     assert _family({"match": ["m.*"]}, "x.f") == ModelFamily(match=("m.*",))
+
+
+# ── what a model's family takes, in its words (job_client/families.py) ──────────────────────────────────────
+def _refused_for_model(family: Any, values: dict[str, Any]) -> list[tuple[str, str]]:
+    from job_client.families import problems_for_model
+
+    return problems_for_model("m-1", family, values, {name: ("", "") for name in values})
+
+
+def test_a_family_names_the_sizes_durations_and_limits_it_takes() -> None:
+    from job_client.settings import ModelFamily
+
+    fields = {"model": "model", "prompt": "prompt", "size": "size", "duration": "duration", "steps": "steps"}
+    sized = ModelFamily(
+        match=("m-.*",),
+        body_fields=fields,
+        sizes=tuple(f"{side}x{side}" for side in range(100, 1400, 100)),  # 13 sizes: 12 are shown
+        size_range=SizeRange(min_side=256, max_side=0, multiple=16, max_pixels=1_048_576),
+        durations=(5, 10),
+        limits={"steps": NumberLimit(min=1, max=8)},
+    )
+    shown = ", ".join(f"{side}x{side}" for side in range(100, 1300, 100))
+    assert _refused_for_model(sized, {"size": "250x250", "duration": 7, "steps": 9}) == [
+        (
+            f"Input 'size' is \"250x250\"; allowed for m-1: one of {shown}, … or WxH with sides 256-any, "
+            "multiples of 16.",
+            f"参数 'size'为 \"250x250\"；m-1 允许：{shown}, … 之一 或 边长 256-any、为 16 的倍数的宽 x 高。",
+        ),
+        (
+            "Input 'duration' is 7; allowed for m-1: one of 5 s, 10 s.",
+            "参数 'duration'为 7；m-1 允许：5 s, 10 s 之一。",
+        ),
+        ("Input 'steps' is 9; allowed for m-1: 1 to 8.", "参数 'steps'为 9；m-1 允许：1 到 8。"),
+    ]
+    # the range's edges: sides from min_side, any multiple of 16, at most max_pixels (no largest side)
+    assert _refused_for_model(sized, {"size": "256x4096"}) == []
+    assert _refused_for_model(sized, {"size": "1024 * 1024"}) == []
+    assert len(_refused_for_model(sized, {"size": "1024x1040"})) == 1  # 16 pixels too many
+    assert len(_refused_for_model(sized, {"size": "272x250"})) == 1  # one side below min_side
+    assert len(_refused_for_model(sized, {"size": "256x264"})) == 1  # 264 is not a multiple of 16
+    assert len(_refused_for_model(sized, {"size": "264x256"})) == 1
+    exact = ModelFamily(
+        match=("m",), body_fields=fields, sizes=("1024x1024",), size_range=SizeRange(min_side=64, max_side=512)
+    )
+    assert _refused_for_model(exact, {"size": "600x600"}) == [
+        (
+            "Input 'size' is \"600x600\"; allowed for m-1: one of 1024x1024 or WxH with sides 64-512.",
+            "参数 'size'为 \"600x600\"；m-1 允许：1024x1024 之一 或 边长 64-512的宽 x 高。",
+        )
+    ]
+    assert _refused_for_model(exact, {"size": "64x512"}) == [] and _refused_for_model(exact, {"size": "63x64"}) != []
+    least = ModelFamily(match=("m",), body_fields=fields, limits={"steps": NumberLimit(min=2)})
+    most = ModelFamily(match=("m",), body_fields=fields, limits={"steps": NumberLimit(max=2.5)})
+    assert _refused_for_model(least, {"steps": 1})[0][0] == "Input 'steps' is 1; allowed for m-1: at least 2."
+    assert _refused_for_model(least, {"steps": 1})[0][1] == "参数 'steps'为 1；m-1 允许：不小于 2 的值。"
+    assert _refused_for_model(most, {"steps": 3})[0] == (
+        "Input 'steps' is 3; allowed for m-1: at most 2.5.",
+        "参数 'steps'为 3；m-1 允许：不大于 2.5 的值。",
+    )
+    assert _refused_for_model(sized, {"size": ["a"], "duration": {"s": 5}})[0][0].startswith(
+        "Input 'size' is a list of 1;"
+    )
+    assert _refused_for_model(sized, {"duration": {"s": 5}})[0][0].startswith("Input 'duration' is a dict of 1;")
+    assert _refused_for_model(sized, {"duration": None, "size": ""}) == []
+
+
+def test_sizes_and_durations_are_sent_as_the_family_writes_them() -> None:
+    from job_client.families import as_offered
+    from job_client.settings import ModelFamily
+
+    family = ModelFamily(match=("m",), sizes=("1024*1024",), durations=(5,))
+    assert as_offered(family, "duration", 5.0) == "5" and as_offered(family, "duration", "7.5") == "7.5"
+    assert as_offered(family, "duration", "long") == "long"
+    assert as_offered(family, "size", "1024x1024") == "1024*1024" and as_offered(family, "size", "8 X 8") == "8x8"
+    assert as_offered(family, "steps", 5.0) == 5.0 and as_offered(family, "size", 5.0) == 5.0
+
+
+def test_a_model_no_family_covers_is_named_with_the_known_ones() -> None:
+    from test_api_vocabulary import async_variant
+
+    from job_client.families import uncovered_model
+
+    settings = _changed(async_variant(), "models", known={"a": "A", "b": "B"})
+    assert uncovered_model(settings, "z") == (
+        "Input 'model' is \"z\": no model family in settings.yaml covers it, so this tool cannot call it. "
+        "Models it can call include: a, b.",
+        "参数 'model' 为 \"z\"：settings.yaml 中没有覆盖它的模型系列，本工具无法调用它。可调用的模型包括：a, b。",
+    )
+    bare = _changed(async_variant(), "models", known={})
+    assert uncovered_model(bare, "z")[0].endswith(f"Models it can call include: {bare.default_model}.")
+
+
+# ── the tool kinds as data (job_client/kinds.py), against a table written here ─────────────────────────────
+def test_the_kinds_table_answers_what_each_tool_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from job_client import kinds as kinds_module
+
+    table = {
+        "draw": {"inputs": ["prompt", "model"], "async_only": False, "example": "a cat", "brings": []},
+        "redraw": {"inputs": ["prompt", "image", "model", "mask"], "example": "make it blue"},
+        "film": {"inputs": ["prompt"], "async_only": True, "brings": ["film_submit", "film_query"], "example": "go"},
+    }
+    monkeypatch.setattr(kinds_module, "kinds", lambda: table)
+    assert kinds_module.job_tools() == ("draw", "redraw", "film")
+    assert kinds_module.required_inputs("redraw") == ("image", "mask")
+    assert kinds_module.required_inputs("draw") == () and kinds_module.required_inputs("nothing") == ()
+    assert [kinds_module.takes_image(tool) for tool in ("draw", "redraw", "nothing")] == [False, True, False]
+    assert [kinds_module.async_only(tool) for tool in ("draw", "redraw", "film", "nothing")] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert kinds_module.image_tools() == ("redraw",)
+    assert [kinds_module.settings_section(tool) for tool in ("film_query", "film_submit", "draw", "other")] == [
+        "film",
+        "film",
+        "draw",
+        "other",
+    ]
+    assert kinds_module.example("redraw") == "make it blue"
