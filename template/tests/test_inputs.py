@@ -629,3 +629,73 @@ def test_file_limits_follow_the_image_transport() -> None:
         max_bytes=7_000_000
     )
     assert FileLimits.for_images(ImageInputSettings(transport="data_uri", max_bytes=7_000_000)) == FileLimits()
+
+
+def test_the_glue_check_with_and_without_model_families() -> None:
+    from test_api_vocabulary import async_variant
+
+    from job_client.parameters import check_tool_inputs
+    from job_client.settings import ModelFamily, NumberLimit
+
+    image = Parameter("image", "file")
+    steps = Parameter("steps", "number", max=50, label="Steps", label_zh="步数")
+    size = Parameter("size", "select", options=("1024x1024",))
+    png_only = FileLimits(types=("image/png",))
+    jpeg = _File("https://dify/files/1", "image/jpeg")
+    plain = async_variant()  # no families: the declarations alone decide
+    assert check_tool_inputs([steps], {"steps": 3.0, "extra": 1}, plain) == {"steps": 3.0, "extra": 1}
+    with pytest.raises(InvalidInputError) as caught:
+        check_tool_inputs([image, steps], {"image": jpeg, "steps": 60}, plain, png_only)
+    assert caught.value.english == (
+        "Input 'image' is a image/jpeg file; allowed: a PNG file. Input 'steps' (Steps) is 60; allowed: a number of at "
+        "most 50."
+    )
+    family = ModelFamily(
+        match=("m-.*",),
+        body_fields={"model": "model", "prompt": "prompt", "steps": "steps", "size": "size", "image": "image"},
+        sizes=("1024*1024",),
+        limits={"steps": NumberLimit(max=8)},
+    )
+    grouped = dataclasses.replace(plain, families={"f": family}, default_model="m-1")
+    assert check_tool_inputs([steps, size], {"steps": 4.0, "size": "1024x1024"}, grouped) == {
+        "steps": 4.0,
+        "size": "1024*1024",  # as the family writes it
+    }
+    with pytest.raises(InvalidInputError) as caught:  # refused by the declaration: said once, not again by the family
+        check_tool_inputs([steps, image], {"steps": 60, "image": jpeg}, grouped, png_only)
+    assert caught.value.english == (
+        "Input 'steps' (Steps) is 60; allowed: a number of at most 50. "
+        "Input 'image' is a image/jpeg file; allowed: a PNG file."
+    )
+    assert (
+        caught.value.chinese
+        == "参数 'steps'（步数）为 60；允许：不大于 50 的数字。参数 'image'是 image/jpeg 文件；允许：PNG 文件。"
+    )
+    with pytest.raises(InvalidInputError) as caught:  # a model no family covers, and a bad value: both named
+        check_tool_inputs([steps, image], {"model": " other ", "steps": 60, "image": jpeg}, grouped, png_only)
+    assert caught.value.english == (
+        "Input 'steps' (Steps) is 60; allowed: a number of at most 50. "
+        "Input 'image' is a image/jpeg file; allowed: a PNG file. "
+        "Input 'model' is \"other\": no model family in settings.yaml covers it, so this tool cannot call it. "
+        f"Models it can call include: {', '.join(list(grouped.models.known)[:12]) or 'm-1'}."
+    )
+    assert caught.value.chinese.startswith("参数 'steps'（步数）为 60；允许：不大于 50 的数字。参数 'image'是")
+    model = Parameter("model", "select", options=("m-1",))
+    with pytest.raises(InvalidInputError) as caught:  # the model refused by its own declaration: named once
+        check_tool_inputs([model], {"model": "other"}, grouped)
+    assert caught.value.english == "Input 'model' is \"other\"; allowed: one of m-1."
+
+
+def test_file_details_a_file_object_may_lack() -> None:
+    image = Parameter("image", "file")
+    bare = type("BareFile", (), {"url": "https://dify/files/1"})()  # no mime_type, no size
+    assert check_inputs([image], {"image": bare}) == {"image": bare}
+    big = _File("https://dify/files/1", "image/png", 1_050_001)
+    assert _refusal(image, big, FileLimits(max_bytes=1_050_000)) == (
+        "Input 'image' is 1.1 MB; allowed: at most 1.1 MB.",
+        "参数 'image'为 1.1 MB；允许：最多 1.1 MB。",
+    )
+    long = "y" * 41
+    assert _refusal(Parameter("pick", "select", options=("a",)), long)[0] == (
+        f"Input 'pick' is \"{long[:40]}…\"; allowed: one of a."
+    )

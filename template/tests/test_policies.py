@@ -488,6 +488,13 @@ def test_the_schema_vocabulary_of_patterns_says_and_nested_paths() -> None:
         and _walk("yes", {"type": "bool"}, "b", {})[0] == "b: expected true or false"
     )
     assert _walk("anything", {}, "x", {}) == ("", "")
+    assert _walk("ab", {"items": {"type": "int"}}, "v", {}) == ("", "")  # items rule a list only
+    assert _walk(1.5, {"type": "number", "min": 2.0}, "x", {}) == ("x must be 2-", "x 应在 2- 之间")
+    said_value = {"type": "str", "one_of": ["a"], "says": "{path} is {value}"}
+    assert _walk("b", said_value, "p", {}) == ("p is b", "设置不符合规则：p is b")
+    assert _walk(5, said_value, "p", {}) == ("p is 5", "设置不符合规则：p is 5")
+    assert first_problem(None) == ("", "")
+    assert first_problem({}, "family") == ("match: missing", "match：缺少")
     assert first_problem("a b", "dotted", "result.field") == (
         '"a b" is not a dotted path',
         '设置不符合规则："a b" is not a dotted path',
@@ -520,6 +527,7 @@ RULE_CASES: dict[str, tuple[Callable[[Settings], Settings], str, str | None]] = 
     "clean": (lambda s: s, "text2image", None),
     "video needs async": (lambda s: _changed(s, mode="sync"), "text2video", "text2video needs mode async"),
     "image needs no async": (lambda s: _changed(s, mode="sync"), "text2image", None),
+    "video with async": (lambda s: s, "text2video", None),
     "no {task_id}": (lambda s: _changed(s, "poll", path="/tasks"), "text2image", "poll.path needs {task_id}"),
     "status URL instead": (
         lambda s: _changed(_changed(s, "poll", path=""), "submit", poll_url_field="u"),
@@ -640,6 +648,11 @@ RULE_CASES: dict[str, tuple[Callable[[Settings], Settings], str, str | None]] = 
         lambda s: _with_family(s, size_range=SizeRange(min_side=600, max_side=500)),
         "text2image",
         "size_range: min_side above max_side",
+    ),
+    "equal sides": (
+        lambda s: _with_family(s, size_range=SizeRange(min_side=600, max_side=600)),
+        "text2image",
+        None,
     ),
     "no largest side": (lambda s: _with_family(s, size_range=SizeRange(min_side=600, max_side=0)), "text2image", None),
     "max_wait low": (lambda s: _changed(s, max_wait=9.9), "text2image", "max_wait must be 10-290"),
