@@ -686,3 +686,209 @@ def test_http_errors_of_the_key_check_and_the_status_request_are_worded_whole(fa
         f"{LABEL} returned HTTP 404 while checking the task status: {SCRIPTED.format(status=404)}",
         f"查询任务状态时 {LABEL} 返回 HTTP 404：{SCRIPTED.format(status=404)}",
     )
+
+
+# ── edges of check_task, the deadline and the timeouts ─────────────────────────
+class RecordingSession(requests.Session):
+    """A real session that notes the timeout of every request it sends, by URL path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[tuple[str, Any]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.timeouts.append((str(url).split("/")[3], kwargs.get("timeout")))
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_check_task_does_not_wait_past_its_request_timeout(fakes: Any) -> None:
+    """A Retry-After that reaches the check's deadline (request_timeout) ends it with the provider's error."""
+    for retry_after in ("10", "11"):
+        clock = VirtualClock()
+        settings = dataclasses.replace(ASYNC, request_timeout=10.0)
+        fake = fakes(settings, clock, poll_replies=[Reply(503, headers={"Retry-After": retry_after})])
+        client = client_for(fake, clock)
+        task, _ = client.submit_job({"prompt": PROMPT})
+        with pytest.raises(ProviderHttpError, match="HTTP 503 while checking the task status"):
+            client.check_task(task)
+        assert len(fake.requests_of("poll")) == 1 and clock.sleeps == []
+    clock = VirtualClock()
+    fake = fakes(settings, clock, poll_replies=[Reply(503, headers={"Retry-After": "9.5"})])
+    client = client_for(fake, clock)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    assert client.check_task(task).status == "SUCCEEDED" and clock.sleeps == [9.5]
+
+
+def test_check_task_reports_the_model_partial_failures_and_downloads_within_max_wait(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, max_wait=100.0, request_timeout=20.0)
+    fake = fakes(settings, clock, failed_items=1, images=2, poll_replies=[Reply(503, headers={"Retry-After": "4"})])
+    session = RecordingSession()
+    client = JobClient(settings, fake.api_key, fake.base_url, session=session, clock=clock, sleep=clock.sleep)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    done = client.check_task(task)
+    assert done.result is not None
+    assert done.result.failures == [f"{ITEM_FAILURE_CODE}: The prompt was rejected by content moderation."]
+    assert len(done.result.files) == 1
+    # the file is read for what is left of max_wait since the check began (4 s went on the retry), at most
+    # request_timeout; the connection for 10 s at most
+    assert session.timeouts[-1] == ("files", (10.0, 20.0))
+    short = dataclasses.replace(settings, max_wait=22.0)
+    fake = fakes(short, clock, poll_replies=[Reply(503, headers={"Retry-After": "4"})])
+    session = RecordingSession()
+    client = JobClient(short, fake.api_key, fake.base_url, session=session, clock=clock, sleep=clock.sleep)
+    client.check_task(client.submit_job({"prompt": PROMPT})[0])
+    assert session.timeouts[-1] == ("files", (10.0, 18.0))
+    image = fake.add_file("result.jpg", b"\xff\xd8\xff" + b"\0" * 9)
+    results = {"results": [{"url": image}]}
+    for answer in ({"model": "m-top", "output": results}, {"output": {"model": "m-inner", **results}}):
+        named = fakes(ASYNC, poll_replies=[Reply(200, {"status": "SUCCEEDED", **answer})])
+        client = client_for(named)
+        task, _ = client.submit_job({"prompt": PROMPT})
+        done = client.check_task(task)
+        assert done.result is not None and done.result.model in ("m-top", "m-inner")
+        assert done.result.model == answer.get("model", "m-inner")
+    failed = fakes(ASYNC, outcome="failed")
+    client = client_for(failed)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(TaskFailedError, match=f"task {task} ended with FAILED"):
+        client.check_task(task)
+
+
+def test_the_poll_stops_when_the_next_gap_reaches_the_deadline_exactly(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(
+        ASYNC, max_wait=10.5, poll=dataclasses.replace(ASYNC.poll, first_delay=1.75, interval=1.75)
+    )
+    fake = fakes(settings, clock, outcome="never")
+    with pytest.raises(PluginError) as caught:
+        client_for(fake, clock).generate({"prompt": PROMPT})
+    task = fake.jobs[0].id
+    # a poll every 1.75 s; after the one at 8.75 s the next would be at 10.5 s, the deadline itself: the call ends
+    # there (named by its task), without a request that could only time out
+    assert [request.at - 1000.0 for request in fake.requests_of("poll")] == [1.75, 3.5, 5.25, 7.0, 8.75]
+    assert caught.value.english == f"{LABEL} task {task} did not finish within 10 s (max_wait 10 s). Retry later."
+
+
+def test_a_request_connects_within_10_s_and_reads_within_request_timeout(fakes: Any) -> None:
+    settings = dataclasses.replace(ASYNC, request_timeout=25.0)
+    fake = fakes(settings)
+    session = RecordingSession()
+    JobClient(settings, fake.api_key, fake.base_url, session=session).generate({"prompt": PROMPT})
+    assert {timeout for _, timeout in session.timeouts} == {(10.0, 25.0)}
+    quick_read = dataclasses.replace(ASYNC, request_timeout=4.0)
+    fake = fakes(quick_read)
+    session = RecordingSession()
+    JobClient(quick_read, fake.api_key, fake.base_url, session=session).generate({"prompt": PROMPT})
+    assert {timeout for _, timeout in session.timeouts} == {(4.0, 4.0)}
+
+
+# ── request bodies and answers of other shapes ─────────────────────────────────
+def test_multipart_parts_for_each_kind_of_value() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 8
+    parts = JobClient._form_parts(
+        {
+            "image": "data:image/png;base64," + base64.b64encode(png).decode(),
+            "raw": "data:;base64," + base64.b64encode(b"xy").decode(),
+            "flags": [True, False],
+            "n": 2,
+            "text": "data: not an image",
+        }
+    )
+    assert parts == [
+        ("image", ("image.png", png, "image/png")),
+        ("raw", ("image.bin", b"xy", "application/octet-stream")),
+        ("flags", (None, "true", None)),
+        ("flags", (None, "false", None)),
+        ("n", (None, "2", None)),
+        ("text", (None, "data: not an image", None)),
+    ]
+
+
+def test_base64_with_a_comma_but_no_data_prefix_is_refused_and_the_cap_is_inclusive(fakes: Any) -> None:
+    fake = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": "not,QUJD"}]})])
+    assert isinstance(failure(fake), ResultDownloadError)
+    data = b"\xff\xd8\xff" + b"\0" * 97
+    exact = dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, max_bytes=100))
+    fake = fakes(exact, submit_replies=[Reply(200, {"data": [{"b64_json": base64.b64encode(data).decode()}]})])
+    (media,) = client_for(fake).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type) == (data, "image/jpeg")
+    unknown = fakes(SYNC, submit_replies=[Reply(200, {"data": [{"b64_json": base64.b64encode(b"??").decode()}]})])
+    (media,) = client_for(unknown).generate({"prompt": PROMPT}).files
+    assert (media.mime_type, media.filename) == ("application/octet-stream", f"{SYNC.file_prefix}-result-1.bin")
+
+
+@pytest.mark.parametrize(
+    ("reply", "shown"),
+    [
+        (Reply.html(), "text/html"),
+        (Reply(200, "quota exceeded"), "text/plain"),
+    ],
+)
+def test_a_binary_answer_that_is_a_page_or_text_is_refused(fakes: Any, reply: Reply, shown: str) -> None:
+    error = failure(fakes(BINARY, submit_replies=[reply]))
+    assert isinstance(error, BadResponseError)
+    assert error.english.startswith(f"{LABEL} answered {shown} where a file was expected: ")
+
+
+def test_a_binary_answer_is_typed_by_its_bytes_first(fakes: Any) -> None:
+    jpeg = b"\xff\xd8\xff" + b"\0" * 20
+    mislabelled = fakes(BINARY, submit_replies=[Reply(200, jpeg, {"Content-Type": "text/plain"})])
+    (media,) = client_for(mislabelled).generate({"prompt": PROMPT}).files
+    assert (media.mime_type, media.filename) == ("image/jpeg", f"{BINARY.file_prefix}-result-1.jpg")
+    unlabelled = fakes(BINARY, submit_replies=[Reply(200, b"\0\1\2", {"Content-Type": ""})])
+    (media,) = client_for(unlabelled).generate({"prompt": PROMPT}).files
+    assert (media.data, media.mime_type) == (b"\0\1\2", "application/octet-stream")
+
+
+def test_a_download_is_typed_by_its_bytes_then_its_header(fakes: Any) -> None:
+    fake = fakes(ASYNC)
+    urls = [
+        fake.add_file("new.bin", b"raw bytes", content_type="image/x-new; q=1"),
+        fake.add_file("none.bin", b"raw bytes", content_type=""),
+        fake.add_file("jpeg.bin", b"\xff\xd8\xff" + b"\0" * 9, content_type="text/plain"),
+    ]
+    done = {"status": "SUCCEEDED", "output": {"results": [{"url": url} for url in urls]}}
+    typed = fakes(ASYNC, poll_replies=[Reply(200, done)])
+    result = client_for(typed).generate({"prompt": PROMPT})
+    assert [(media.mime_type, media.filename.rsplit(".", 1)[1]) for media in result.files] == [
+        ("image/x-new", "bin"),
+        ("application/octet-stream", "bin"),
+        ("image/jpeg", "jpg"),
+    ]
+
+
+def test_a_file_of_unknown_length_over_the_cap_is_linked(fakes: Any) -> None:
+    small = dataclasses.replace(ASYNC, result=dataclasses.replace(ASYNC.result, max_bytes=100))
+    fake = fakes(small, file_transfer="unknown_length")
+    result = client_for(fake).generate({"prompt": PROMPT})
+    assert result.files == [] and [link.reason for link in result.oversized] == [
+        "Result 1 is larger than the 0.0001 MB file cap (over 0.0001 MB); returned as a link instead."
+    ]
+
+
+# ── Retry-After dates ──────────────────────────────────────────────────────────
+def test_a_retry_after_date_without_a_zone_is_read_as_gmt_whatever_the_local_zone(
+    fakes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        clock = VirtualClock()
+        when = email.utils.formatdate(time.time() + 30, usegmt=True).replace("GMT", "-0000")
+        fake = fakes(ASYNC, clock, poll_replies=[Reply(503, headers={"Retry-After": when})])
+        client_for(fake, clock).generate({"prompt": PROMPT})
+        first, second = fake.requests_of("poll")[:2]
+        assert 28 <= second.at - first.at <= 30
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_a_past_retry_after_date_falls_back_to_the_back_off_of_that_attempt(fakes: Any) -> None:
+    clock = VirtualClock()
+    past = email.utils.formatdate(time.time() - 60, usegmt=True)
+    fake = fakes(ASYNC, clock, poll_replies=[Reply(503), Reply(503, headers={"Retry-After": past})])
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    polls = [request.at for request in fake.requests_of("poll")]
+    assert [later - earlier for earlier, later in zip(polls[:2], polls[1:3], strict=True)] == [1.0, 2.0]
