@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from fake_provider import ITEM_FAILURE_CODE, FakeProvider, Reply, Scenario
+from fake_provider import ITEM_FAILURE_CODE, RESULT_URL_PATH, FakeProvider, Reply, Scenario
 from support import PROMPT, VirtualClock, closed_port_url
 from test_api_vocabulary import async_variant, sync_variant
 
@@ -892,3 +892,55 @@ def test_a_past_retry_after_date_falls_back_to_the_back_off_of_that_attempt(fake
     client_for(fake, clock).generate({"prompt": PROMPT})
     polls = [request.at for request in fake.requests_of("poll")]
     assert [later - earlier for earlier, later in zip(polls[:2], polls[1:3], strict=True)] == [1.0, 2.0]
+
+
+# ── check_task on an API with status and result URLs (fal) ─────────────────────
+FAL = async_variant(result_field="images[*].url", poll_url_field="status_url", result_url_field="response_url")
+
+
+def test_check_task_follows_the_result_url_of_a_finished_task(fakes: Any) -> None:
+    fake = fakes(FAL)
+    client = client_for(fake)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    assert task.startswith(fake.origin) and task.endswith(fake.jobs[0].id)  # the status URL is the handle
+    done = client.check_task(task)
+    assert done.result is not None and [media.data for media in done.result.files] == fake.jobs[0].images
+    (fetch,) = fake.requests_of("result")
+    assert fetch.method == "GET"
+    binary_settings = dataclasses.replace(FAL, result=dataclasses.replace(FAL.result, field="", kind="binary"))
+    binary = fakes(binary_settings)
+    client = client_for(binary)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    done = client.check_task(task)
+    assert done.result is not None
+    ((media),) = done.result.files
+    assert media.data == binary.jobs[0].images[0]
+    assert media.filename.startswith(f"{FAL.file_prefix}-http-127-0-0-1-") and media.filename.endswith("-1.jpg")
+
+
+def test_check_task_names_a_result_url_that_refuses(fakes: Any) -> None:
+    fake = fakes(FAL)
+    done = {"status": "SUCCEEDED", "response_url": f"{fake.base_url}{RESULT_URL_PATH}unknown"}
+    refusing = fakes(FAL, poll_replies=[Reply(200, done)])
+    client = client_for(refusing)
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(PluginError) as caught:
+        client.check_task(task)
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} returned HTTP 404 while fetching the results: Task unknown not found.",
+        f"获取结果时 {LABEL} 返回 HTTP 404：Task unknown not found.",
+    )
+
+
+def test_check_task_needs_the_status_url_where_the_path_has_no_task_id(fakes: Any) -> None:
+    settings = dataclasses.replace(FAL, poll=dataclasses.replace(FAL.poll, path=""))
+    fake = fakes(settings)
+    with pytest.raises(PluginError) as caught:
+        client_for(fake).check_task("req-123")
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} is asked by the task's status URL: pass the task_id the submit tool returned (a URL), not 'req-123'.",
+        f"{LABEL} 需通过任务的状态 URL 查询：请传入提交工具返回的 task_id（一个 URL），而不是 'req-123'。",
+    )
+    assert fake.requests == []
+    with pytest.raises(CannotReachError):  # an https status URL is asked as it is (here: nothing listens)
+        client_for(fake).check_task(closed_port_url().replace("http://", "https://") + "/status/1")
