@@ -12,6 +12,7 @@ that is allowed to outlive ``max_wait`` makes the call end late, and the test sa
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -961,3 +962,65 @@ def test_the_kinds_table_answers_what_each_tool_needs(monkeypatch: pytest.Monkey
         "other",
     ]
     assert kinds_module.example("redraw") == "make it blue"
+
+
+def test_the_forms_own_defaults_are_fitted_to_the_model(caplog: pytest.LogCaptureFixture) -> None:
+    """A pre-selected size or duration the model does not take becomes its own first; other untaken ones go."""
+    from job_client.families import takes_value, without_untaken_defaults
+    from job_client.settings import ModelFamily
+
+    caplog.set_level(logging.INFO, logger="job_client.families")
+    fields = {"model": "model", "prompt": "prompt", "size": "size", "duration": "duration", "steps": "steps"}
+    family = ModelFamily(
+        match=("m",),
+        body_fields=fields,
+        sizes=("720x1280", "1280x720"),
+        durations=(4, 8),
+        limits={"steps": NumberLimit(min=2, max=6)},
+    )
+    defaults = {"size": "1024x1024", "duration": 5.0, "steps": 10, "n": 1, "style": "x"}
+    values = {"prompt": "p", "size": "1024*1024", "duration": 5, "steps": 10.0, "n": 1, "style": "y"}
+    assert without_untaken_defaults(family, values, defaults) == {
+        "prompt": "p",
+        "size": "720x1280",
+        "duration": "4",
+        "style": "y",  # not the default: the user's own choice stays (and is refused later if untaken)
+    }
+    assert [record.getMessage() for record in caplog.records] == [
+        "size: the form's size 1024x1024 is not this model's; sent its own, 720x1280",
+        "duration: the form's duration 5.0 is not this model's; sent its own, 4",
+    ]
+    taken = {"prompt": "p", "size": "1280x720", "duration": 8, "steps": 6}
+    assert without_untaken_defaults(family, taken, {"size": "1280x720", "duration": 8, "steps": 6}) == taken
+    bare = ModelFamily(match=("m",), body_fields={"model": "model", "prompt": "prompt", "size": "size"})
+    assert without_untaken_defaults(bare, {"size": "1x1", "duration": 5}, {"size": "1x1", "duration": 5}) == {
+        "size": "1x1"
+    }
+    # limits are inclusive; a duration is checked only against a family that lists durations
+    assert [takes_value(family, "steps", value) for value in (1.9, 2, 6, 6.1)] == [False, True, True, False]
+    assert [takes_value(family, "duration", value) for value in (4, "8", 5)] == [True, True, False]
+    assert takes_value(bare, "duration", 5) and takes_value(bare, "steps", 99)
+    assert not takes_value(family, "duration", [4])
+
+
+def test_family_words_for_twelve_sizes_and_even_multiples() -> None:
+    from job_client.settings import ModelFamily
+
+    fields = {"model": "model", "prompt": "prompt", "size": "size"}
+    twelve = tuple(f"{side}x{side}" for side in range(100, 1300, 100))
+    family = ModelFamily(match=("m",), body_fields=fields, sizes=twelve, size_range=SizeRange(min_side=2, multiple=2))
+    (problem,) = _refused_for_model(family, {"size": "3x3"})
+    assert problem == (
+        f"Input 'size' is \"3x3\"; allowed for m-1: one of {', '.join(twelve)} or WxH with sides 2-any, "
+        "multiples of 2.",
+        f"参数 'size'为 \"3x3\"；m-1 允许：{', '.join(twelve)} 之一 或 边长 2-any、为 2 的倍数的宽 x 高。",
+    )
+    timed = ModelFamily(match=("m",), body_fields={**fields, "duration": "duration"}, durations=(4,))
+    assert _refused_for_model(timed, {"duration": (4,)})[0] == (
+        "Input 'duration' is a tuple of 1; allowed for m-1: one of 4 s.",
+        "参数 'duration'为 a tuple of 1；m-1 允许：4 s 之一。",
+    )
+    assert (
+        _refused_for_model(timed, {"duration": True})[0][0]
+        == "Input 'duration' is a bool; allowed for m-1: one of 4 s."
+    )
