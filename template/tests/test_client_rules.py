@@ -944,3 +944,147 @@ def test_check_task_needs_the_status_url_where_the_path_has_no_task_id(fakes: An
     assert fake.requests == []
     with pytest.raises(CannotReachError):  # an https status URL is asked as it is (here: nothing listens)
         client_for(fake).check_task(closed_port_url().replace("http://", "https://") + "/status/1")
+
+
+# ── sizes in messages (MB with one decimal, caps with three digits) ────────────
+JPEG_1_150_001 = b"\xff\xd8\xff" + b"\0" * 1_149_998  # 1,150,001 bytes: 1.2 MB (not 1.1)
+CAP_1_135_000 = 1_135_000  # 1.14 MB (not 1.13)
+
+
+def test_results_over_the_cap_say_their_size_and_the_cap(fakes: Any) -> None:
+    binary = fakes(
+        dataclasses.replace(BINARY, result=dataclasses.replace(BINARY.result, max_bytes=CAP_1_135_000)),
+        submit_replies=[Reply(200, JPEG_1_150_001)],
+    )
+    assert words(failure(binary))[1:] == (
+        "The result is 1.2 MB, above the 1.14 MB cap.",
+        "结果为 1.2 MB，超过 1.14 MB 上限。",
+    )
+    encoded = base64.b64encode(JPEG_1_150_001).decode()
+    inline = fakes(
+        dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, max_bytes=CAP_1_135_000)),
+        submit_replies=[Reply(200, {"data": [{"b64_json": encoded}]})],
+    )
+    assert words(failure(inline))[1:] == (
+        "Result 1 is 1.2 MB, above the 1.14 MB cap, and the API returned no URL to link instead.",
+        "第 1 个结果为 1.2 MB，超过 1.14 MB 上限，且接口未返回可用链接。",
+    )
+    capped = dataclasses.replace(ASYNC, result=dataclasses.replace(ASYNC.result, max_bytes=CAP_1_135_000))
+    for transfer, size in [("plain", "1.2 MB"), ("unknown_length", "over 1.14 MB")]:
+        fake = fakes(capped, image_bytes=JPEG_1_150_001, file_transfer=transfer)
+        (link,) = client_for(fake).generate({"prompt": PROMPT}).oversized
+        assert link.url == f"{fake.origin}/files/{fake.jobs[0].file_names[0]}"
+        assert link.reason == f"Result 1 is larger than the 1.14 MB file cap ({size}); returned as a link instead."
+
+
+# ── downloads: the deadline and a host that cannot be reached ──────────────────
+class LateSession(requests.Session):
+    """Moves the virtual clock past the deadline when a result file is asked for (a stalled CDN)."""
+
+    def __init__(self, clock: VirtualClock, seconds: float, fail: bool) -> None:
+        super().__init__()
+        self.clock, self.seconds, self.fail = clock, seconds, fail
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if "/files/" in str(url):
+            self.clock.sleep(self.seconds)
+            if self.fail:
+                raise requests.ConnectionError("fake: the CDN stalled")
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_download_past_the_deadline_says_which_result_was_under_way(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, max_wait=30.0)
+    fake = fakes(settings, clock)
+    client = JobClient(
+        settings, fake.api_key, fake.base_url, session=LateSession(clock, 60.0, True), clock=clock, sleep=clock.sleep
+    )
+    with pytest.raises(PluginError) as caught:
+        client.generate({"prompt": PROMPT})
+    task = fake.jobs[0].id
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The {LABEL} call (task {task}) did not finish within 30 s (max_wait 30 s) while downloading result 1 of 1. "
+        "Retry later.",
+        f"{LABEL} 调用（任务 {task}）在下载第 1/1 个结果时超出 30 秒（max_wait 30 秒）。请稍后重试。",
+    )
+
+
+def test_a_result_host_that_refuses_is_named_with_the_kind_of_failure(fakes: Any) -> None:
+    url = closed_port_url()
+    done = {"status": "SUCCEEDED", "output": {"results": [{"url": f"{url}/files/1.jpg"}]}}
+    fake = fakes(ASYNC, poll_replies=[Reply(200, done)])
+    host = url.removeprefix("http://")
+    assert words(failure(fake)) == (
+        ResultDownloadError,
+        f"Could not download result 1 of 1 from {host}: ConnectionError.",
+        f"无法从 {host} 下载第 1/1 个结果：ConnectionError。",
+    )
+
+
+class TimingOutSession(requests.Session):
+    """Status requests time out at once (the read timeout passed; the call's deadline did not)."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if "/tasks/" in str(url):
+            raise requests.ReadTimeout("fake: no answer in time")
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_status_request_that_times_out_is_named_as_such(fakes: Any) -> None:
+    fake = fakes(ASYNC)
+    client = JobClient(ASYNC, fake.api_key, fake.base_url, session=TimingOutSession())
+    task, _ = client.submit_job({"prompt": PROMPT})
+    with pytest.raises(CannotReachError) as caught:
+        client.check_task(task)
+    host = fake.origin.removeprefix("http://")
+    assert (caught.value.english, caught.value.chinese) == (
+        f"Cannot reach {host} (timed out). Check the base URL and the network.",
+        f"无法连接 {host}（timed out）。请检查 Base URL 和网络。",
+    )
+
+
+class StalledSession(requests.Session):
+    """Every request waits out the virtual clock, then times out (a provider that never answers)."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.clock.sleep(kwargs["timeout"][1])
+        raise requests.ReadTimeout("fake: no answer")
+
+
+def test_a_key_check_that_runs_out_of_time_says_so(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, request_timeout=10.0, max_wait=60.0)
+    client = JobClient(
+        settings, "ms-key", "http://127.0.0.1:9", session=StalledSession(clock), clock=clock, sleep=clock.sleep
+    )
+    with pytest.raises(PluginError) as caught:
+        client.check_credentials()
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The {LABEL} call did not finish within 60 s (max_wait 60 s) while checking the API key. Retry later.",
+        f"{LABEL} 调用在校验 API Key时超出 60 秒（max_wait 60 秒）。请稍后重试。",
+    )
+
+
+def test_submit_job_names_an_answer_that_is_not_json(fakes: Any) -> None:
+    fake = fakes(ASYNC, submit_replies=[Reply(200, "plain words")])
+    with pytest.raises(BadResponseError) as caught:
+        client_for(fake).submit_job({"prompt": PROMPT})
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} answered the submit response with text/plain; charset=utf-8 instead of JSON (HTTP 200; check the "
+        f"base URL {fake.base_url}): plain words",
+        f"{LABEL} 的提交任务的响应不是 JSON（text/plain; charset=utf-8，HTTP 200；请检查 Base URL {fake.base_url}）："
+        "plain words",
+    )
+
+
+def test_an_item_with_a_result_is_no_failure_even_with_a_message(fakes: Any) -> None:
+    settings = dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, item_error_fields=("message",)))
+    image = base64.b64encode(b"\xff\xd8\xff" + b"\0" * 20).decode()
+    answer = {"data": [{"b64_json": image, "message": "safe"}, {"code": "E9", "message": "blocked"}]}
+    result = client_for(fakes(settings, submit_replies=[Reply(200, answer)])).generate({"prompt": PROMPT})
+    assert result.failures == ["E9: blocked"] and len(result.files) == 1
