@@ -1060,7 +1060,12 @@ def test_a_key_check_that_runs_out_of_time_says_so(fakes: Any) -> None:
     clock = VirtualClock()
     settings = dataclasses.replace(ASYNC, request_timeout=10.0, max_wait=60.0)
     client = JobClient(
-        settings, "ms-key", "http://127.0.0.1:9", session=StalledSession(clock), clock=clock, sleep=clock.sleep
+        settings,
+        f"{settings.api_key_prefix}key",
+        "http://127.0.0.1:9",
+        session=StalledSession(clock),
+        clock=clock,
+        sleep=clock.sleep,
     )
     with pytest.raises(PluginError) as caught:
         client.check_credentials()
