@@ -1093,3 +1093,75 @@ def test_an_item_with_a_result_is_no_failure_even_with_a_message(fakes: Any) -> 
     answer = {"data": [{"b64_json": image, "message": "safe"}, {"code": "E9", "message": "blocked"}]}
     result = client_for(fakes(settings, submit_replies=[Reply(200, answer)])).generate({"prompt": PROMPT})
     assert result.failures == ["E9: blocked"] and len(result.files) == 1
+
+
+# ── the submit: body, headers, refusals near the deadline, handles ─────────────
+def test_the_body_holds_extras_and_declared_fields_only_and_the_prompt_is_required(fakes: Any) -> None:
+    extra = dataclasses.replace(ASYNC.submit, body_extra={"watermark": False, "output": {"format": "png"}})
+    settings = dataclasses.replace(ASYNC, submit=extra)
+    fake = fakes(settings)
+    client_for(fake).generate({"unknown": "x", "prompt": PROMPT, "negative": None, "n": ""})
+    (submit,) = fake.requests_of("submit")
+    assert submit.body == {
+        "watermark": False,
+        "output": {"format": "png"},
+        "input": {"prompt": PROMPT},
+        "model": "test-model",
+    }
+    assert submit.headers.get("Content-Type") == "application/json"
+    for parameters in ({}, {"prompt": "   "}, {"prompt": None}):
+        error = failure(fakes(ASYNC), **parameters) if parameters else None
+        if error is None:
+            with pytest.raises(PluginError) as caught:
+                client_for(fake).generate({})
+            error = caught.value
+        assert (error.english, error.chinese) == (
+            "The prompt is empty: describe what to generate.",
+            "提示词为空：请描述要生成的内容。",
+        )
+
+
+def test_a_multipart_form_is_flat_with_targets_as_written(fakes: Any) -> None:
+    submit = dataclasses.replace(
+        SYNC.submit, body_format="multipart", body_fields={"model": "model", "prompt": "input.prompt", "n": "n"}
+    )
+    fake = fakes(dataclasses.replace(SYNC, submit=submit))
+    client_for(fake).generate({"prompt": PROMPT, "n": 1.0})
+    (request,) = fake.requests_of("submit")
+    assert request.body == {"model": "test-model", "input.prompt": PROMPT, "n": "1"}
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+
+
+def test_a_refused_submit_is_not_retried_when_the_wait_reaches_the_deadline(fakes: Any) -> None:
+    clock = VirtualClock()
+    settings = dataclasses.replace(ASYNC, max_wait=20.0)
+    fake = fakes(settings, clock, submit_replies=[Reply(429, headers={"Retry-After": "20"})])
+    with pytest.raises(RateLimitedError):
+        client_for(fake, clock).generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 1 and clock.sleeps == []
+    fake = fakes(settings, clock, submit_replies=[Reply(429, headers={"Retry-After": "19.5"})])
+    client_for(fake, clock).generate({"prompt": PROMPT})
+    assert len(fake.requests_of("submit")) == 2
+
+
+def test_the_task_handle_is_the_status_url_when_the_answer_has_no_id(fakes: Any) -> None:
+    fake = fakes(FAL, submit_replies=[Reply(200, {"status_url": "https://127.0.0.1:1/status/7"})])
+    assert client_for(fake).submit_job({"prompt": PROMPT})[0] == "https://127.0.0.1:1/status/7"
+    missing = fakes(ASYNC, omit_task_id=True)
+    with pytest.raises(BadResponseError) as caught:
+        client_for(missing).submit_job({"prompt": PROMPT})
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{LABEL} accepted the request but returned no task id (expected at 'id'): {{'request_id': 'req-fake-task-1'}}",
+        f"{LABEL} 接受了请求，但没有返回任务 ID（应在 'id'）：{{'request_id': 'req-fake-task-1'}}",
+    )
+
+
+def test_generate_names_a_result_url_that_refuses(fakes: Any) -> None:
+    # the status says done too early: the result URL answers 400 (not finished)
+    fake = fakes(FAL, job_seconds=60.0, poll_replies=[Reply(200, {"status": "SUCCEEDED"})])
+    task = "fake-task-1"
+    assert words(failure(fake)) == (
+        ProviderHttpError,
+        f"{LABEL} returned HTTP 400 while fetching the results: Task {task} is not finished.",
+        f"获取结果时 {LABEL} 返回 HTTP 400：Task {task} is not finished.",
+    )
