@@ -699,3 +699,13 @@ def test_file_details_a_file_object_may_lack() -> None:
     assert _refusal(Parameter("pick", "select", options=("a",)), long)[0] == (
         f"Input 'pick' is \"{long[:40]}…\"; allowed: one of a."
     )
+
+
+def test_media_types_are_read_from_the_first_bytes() -> None:
+    from job_client.media import sniff_mime_type
+
+    assert sniff_mime_type(b"GIF87a" + b"\0" * 8) == "image/gif"
+    assert sniff_mime_type(b"GIF89a" + b"\0" * 8) == "image/gif"
+    assert sniff_mime_type(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
+    assert sniff_mime_type(b"RIFF\0\0\0\0WAVEfmt ") is None  # a RIFF file that is not WebP
+    assert sniff_mime_type(b"XXXX\0\0\0\0WEBPVP8 ") is None

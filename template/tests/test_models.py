@@ -417,3 +417,17 @@ def test_an_unavailable_model_names_at_most_twelve_usable_ones() -> None:
     broken = ModelLister(listed(match=("(",)), "key", "http://127.0.0.1:9")
     error = broken.unavailable("gone", ("m1",))
     assert error is not None and "Models available now" not in error.english
+
+
+def test_a_lister_without_a_key_never_asks_and_a_trailing_slash_is_dropped(start_fake: StartFake) -> None:
+    settings = dataclasses.replace(listed(), base_url="https://api.example.test/api")  # the fake serves under /api
+    fake = start_fake(Scenario(models=["a"]), settings=settings)
+    for key in ("", None):
+        with pytest.raises(PluginError) as caught:
+            ModelLister(settings, key, fake.base_url).live_ids()  # type: ignore[arg-type]
+        assert caught.value.english == "No API key is set."
+    assert fake.requests == []
+    lister = ModelLister(settings, fake.api_key, f"{fake.base_url}/", cache=ListingCache(VirtualClock()))
+    assert lister.live_ids() == ("a",)
+    (request,) = fake.requests
+    assert request.path == "/api/models"
