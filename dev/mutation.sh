@@ -6,6 +6,8 @@
 #   MUTATE="client.py paths.py" dev/mutation.sh  # only these modules (space-separated, under job_client/)
 #   PRESET=dashscope TOOLS=text2image dev/mutation.sh  # another preset / tools (default: modelscope with
 #                                              # text2image and image_edit, so that job_client/inputs.py is reached)
+#   JOBS=10 dev/mutation.sh                    # workers (default 2): the tests mostly wait on local HTTP, so 10
+#                                              # kept 2 cores near load 3 and ran ~60 mutants a minute
 #
 # Needs mutmut (requirements-dev.txt). Takes long: each mutant reruns the tests that reach the mutated function.
 set -euo pipefail
