@@ -4,7 +4,10 @@
 #
 #   dev/mutation.sh [WORK_DIR]                 # every module of job_client/
 #   MUTATE="client.py paths.py" dev/mutation.sh  # only these modules (space-separated, under job_client/)
-#   PRESET=dashscope dev/mutation.sh           # another preset (default: modelscope, the default answers)
+#   PRESET=dashscope TOOLS=text2image dev/mutation.sh  # another preset / tools (default: modelscope with
+#                                              # text2image and image_edit, so that job_client/inputs.py is reached)
+#   JOBS=10 dev/mutation.sh                    # workers (default 2): the tests mostly wait on local HTTP, so 10
+#                                              # kept 2 cores near load 3 and ran ~60 mutants a minute
 #
 # Needs mutmut (requirements-dev.txt). Takes long: each mutant reruns the tests that reach the mutated function.
 set -euo pipefail
@@ -13,17 +16,23 @@ PY="${PY:-$ROOT/.venv/bin/python}"
 WORK="${1:-$(mktemp -d -t mutation-XXXXXX)}"
 PLUGIN="$WORK/plugin"
 PRESET="${PRESET:-modelscope}"
+TOOLS="${TOOLS:-text2image image_edit}"
 MUTATE="${MUTATE:-}"
 JOBS="${JOBS:-2}"
 
 rm -rf "$PLUGIN"
-"$(dirname "$PY")/copier" copy --trust --defaults --quiet "$ROOT" "$PLUGIN" --data "api_preset=$PRESET"
+TOOLS_JSON="[$(printf '"%s",' $TOOLS | sed 's/,$//')]"
+"$(dirname "$PY")/copier" copy --trust --defaults --quiet "$ROOT" "$PLUGIN" --data "api_preset=$PRESET" \
+  --data "tools=$TOOLS_JSON"
 
 # The tests that exercise job_client/ in-process; the ones that start processes (the daemon protocol, try.py,
 # signing, chatflow) add minutes per mutant and reach no code these do not.
 TESTS="tests/test_job_client.py tests/test_policies.py tests/test_client_rules.py tests/test_api_vocabulary.py"
 TESTS="$TESTS tests/test_fake_provider.py"
 TESTS="$TESTS tests/test_inputs.py tests/test_models.py tests/test_dify_glue.py tests/test_job_client_imports.py"
+for optional in tests/test_image_edit.py tests/test_image2video.py tests/test_video_tools.py; do
+  if [ -f "$PLUGIN/$optional" ]; then TESTS="$TESTS $optional"; fi
+done
 {
   echo "[mutmut]"
   echo "source_paths = job_client/"
