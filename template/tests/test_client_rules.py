@@ -37,8 +37,12 @@ from job_client.errors import (
 )
 from job_client.settings import Settings
 
-ASYNC = async_variant(poll_url_field="", result_url_field="")  # status at poll.path, results in the answer
-SYNC = sync_variant()
+# Where the tests' error bodies put their messages, whatever this rendering's preset reads.
+ERROR_FIELDS = ("errors.message", "error.message", "message")
+ASYNC = dataclasses.replace(
+    async_variant(poll_url_field="", result_url_field=""), error_fields=ERROR_FIELDS
+)  # status at poll.path, results in the answer
+SYNC = dataclasses.replace(sync_variant(), error_fields=ERROR_FIELDS)
 BINARY = dataclasses.replace(SYNC, result=dataclasses.replace(SYNC.result, field="", kind="binary"))
 
 
@@ -668,7 +672,8 @@ def test_answers_that_are_not_json_name_what_was_read(fakes: Any) -> None:
 
 
 def test_http_errors_of_the_key_check_and_the_status_request_are_worded_whole(fakes: Any) -> None:
-    settings = dataclasses.replace(ASYNC, validate_path=ASYNC.models.path)
+    listing = dataclasses.replace(ASYNC.models, path="/models")  # a rendering without a listing has no path
+    settings = dataclasses.replace(ASYNC, validate_path="/models", models=listing)
     fake = fakes(settings, models_replies=[Reply(400)])
     with pytest.raises(ProviderHttpError) as caught:
         client_for(fake).check_credentials()
