@@ -497,3 +497,215 @@ def test_declarations_are_read_once_per_process() -> None:
     assert [parameter.name for parameter in first] == [
         item["name"] for item in TOOL_YAMLS[RENDERED_TOOLS[0]]["parameters"]
     ]
+
+
+# ── the declaration keys and the refusal words, whole (what a mutation run found unchecked) ─────────────────
+def test_a_declaration_is_read_from_its_yaml_keys() -> None:
+    data = {
+        "name": "steps",
+        "type": "number",
+        "required": True,
+        "min": 1,
+        "max": 50,
+        "precision": 0,
+        "options": [{"value": 5}, {"value": "10"}],
+        "label": {"en_US": "Steps", "zh_Hans": "步数"},
+        "default": 20,
+    }
+    assert Parameter.from_yaml(data) == Parameter("steps", "number", True, 1, 50, 0, ("5", "10"), "Steps", "步数", 20)
+    assert Parameter.from_yaml({"name": "text", "label": {"en_US": "Text"}}) == Parameter(
+        "text", "string", False, None, None, None, None, "Text", "Text", None
+    )
+    assert Parameter.from_yaml({"name": "n", "label": None, "options": []}) == Parameter("n", "string")
+
+
+def _refusal(parameter: Parameter, value: Any, files: FileLimits | None = None) -> tuple[str, str]:
+    with pytest.raises(InvalidInputError) as caught:
+        check_inputs([parameter], {parameter.name: value}, files=files)
+    return caught.value.english, caught.value.chinese
+
+
+@dataclasses.dataclass
+class _File:  # the SDK's File, as far as the check reads it
+    url: Any
+    mime_type: str | None = None
+    size: int | None = None
+
+
+def test_each_kind_of_refusal_in_both_languages() -> None:
+    flag = Parameter("flag", "boolean")
+    assert check_inputs([flag], {"flag": " TRUE "}) == {"flag": True}
+    assert check_inputs([flag], {"flag": "false"}) == {"flag": False}
+    assert check_inputs([flag], {"flag": False}) == {"flag": False}
+    assert _refusal(flag, "yes") == (
+        "Input 'flag' is \"yes\"; allowed: true or false.",
+        "参数 'flag'为 \"yes\"；允许：true 或 false。",
+    )
+    number = Parameter("scale", "number", min=0.5)
+    assert _refusal(number, 0.25) == (
+        "Input 'scale' is 0.25; allowed: a number of at least 0.5.",
+        "参数 'scale'为 0.25；允许：不小于 0.5 的数字。",
+    )
+    assert _refusal(Parameter("scale", "number", max=2), "x") == (
+        "Input 'scale' is \"x\"; allowed: a number of at most 2.",
+        "参数 'scale'为 \"x\"；允许：不大于 2 的数字。",
+    )
+    assert _refusal(Parameter("scale", "number"), [1]) == (
+        "Input 'scale' is a list of 1; allowed: a number.",
+        "参数 'scale'为 a list of 1；允许：数字。",
+    )
+    assert _refusal(Parameter("scale", "number"), object()) == (
+        "Input 'scale' is a object; allowed: a number.",
+        "参数 'scale'为 a object；允许：数字。",
+    )
+    assert check_inputs([Parameter("n", "number")], {"n": 2**53 - 1}) == {"n": float(2**53 - 1)}
+    assert _refusal(Parameter("n", "number"), 2**53)[0] == f"Input 'n' is {2**53}; allowed: a number."
+    assert _refusal(Parameter("n", "number"), -(2**53))[0] == f"Input 'n' is {-(2**53)}; allowed: a number."
+    assert _refusal(Parameter("n", "number"), math.nan)[0] == "Input 'n' is nan; allowed: a number."
+    text = Parameter("text", "string", min=2, max=3)
+    assert check_inputs([text], {"text": 12}) == {"text": "12"}
+    assert check_inputs([text], {"text": 12.0}) == {"text": "12"}
+    assert _refusal(text, "abcd") == (
+        "Input 'text' has 4 characters; allowed: 2 to 3 characters.",
+        "参数 'text'有 4 个字符；允许：2 到 3 个字符。",
+    )
+    assert _refusal(Parameter("text", "string", min=2), "a") == (
+        "Input 'text' has 1 characters; allowed: at least 2 characters.",
+        "参数 'text'有 1 个字符；允许：至少 2 个字符。",
+    )
+    assert _refusal(text, ["ab"]) == (
+        "Input 'text' is a list of 1; allowed: text.",
+        "参数 'text'为 a list of 1；允许：文本。",
+    )
+    exactly = "x" * 40
+    assert _refusal(Parameter("pick", "select", options=("a",)), exactly)[0] == (
+        f"Input 'pick' is \"{exactly}\"; allowed: one of a."
+    )
+    many = tuple(str(option) for option in range(13))
+    assert _refusal(Parameter("pick", "select", options=many[:12]), "z") == (
+        "Input 'pick' is \"z\"; allowed: one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.",
+        "参数 'pick'为 \"z\"；允许：0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 之一。",
+    )
+    assert _refusal(Parameter("pick", "select", options=many), "z")[0] == (
+        "Input 'pick' is \"z\"; allowed: one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …."
+    )
+
+
+def test_file_refusals_in_both_languages() -> None:
+    image = Parameter("image", "file")
+    assert _refusal(image, _File(None)) == (
+        "Input 'image' is a _File; allowed: a file.",
+        "参数 'image'为 a _File；允许：文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "image/heic")) == (
+        "Input 'image' is a image/heic file; allowed: a PNG, JPEG, WebP or GIF file.",
+        "参数 'image'是 image/heic 文件；允许：PNG、JPEG、WebP、GIF 文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "image/png"), FileLimits(types=("image/jpeg",))) == (
+        "Input 'image' is a image/png file; allowed: a JPEG file.",
+        "参数 'image'是 image/png 文件；允许：JPEG 文件。",
+    )
+    assert _refusal(
+        image, _File("https://dify/files/1", "video/mp4"), FileLimits(types=("image/jpeg", "image/x-new"))
+    ) == (
+        "Input 'image' is a video/mp4 file; allowed: a JPEG or image/x-new file.",
+        "参数 'image'是 video/mp4 文件；允许：JPEG、image/x-new 文件。",
+    )
+    assert _refusal(image, _File("https://dify/files/1", "IMAGE/PNG", 2_500_000), FileLimits(max_bytes=2_000_000)) == (
+        "Input 'image' is 2.5 MB; allowed: at most 2.0 MB.",
+        "参数 'image'为 2.5 MB；允许：最多 2.0 MB。",
+    )
+    images = Parameter("images", "files")
+    good, bad = _File("https://dify/files/1", "image/png"), _File("https://dify/files/2", "text/plain")
+    assert check_inputs([images], {"images": [good, good]}) == {"images": [good, good]}
+    assert _refusal(images, [good, bad])[0].startswith("Input 'images' is a text/plain file")
+    assert _refusal(images, bad)[0].startswith("Input 'images' is a text/plain file")
+
+
+def test_file_limits_follow_the_image_transport() -> None:
+    from job_client.settings import ImageInputSettings
+
+    assert FileLimits.for_images(ImageInputSettings(transport="url", max_bytes=7_000_000)) == FileLimits(
+        max_bytes=7_000_000
+    )
+    assert FileLimits.for_images(ImageInputSettings(transport="data_uri", max_bytes=7_000_000)) == FileLimits()
+
+
+def test_the_glue_check_with_and_without_model_families() -> None:
+    from test_api_vocabulary import async_variant
+
+    from job_client.parameters import check_tool_inputs
+    from job_client.settings import ModelFamily, NumberLimit
+
+    image = Parameter("image", "file")
+    steps = Parameter("steps", "number", max=50, label="Steps", label_zh="步数")
+    size = Parameter("size", "select", options=("1024x1024",))
+    png_only = FileLimits(types=("image/png",))
+    jpeg = _File("https://dify/files/1", "image/jpeg")
+    plain = async_variant()  # no families: the declarations alone decide
+    assert check_tool_inputs([steps], {"steps": 3.0, "extra": 1}, plain) == {"steps": 3.0, "extra": 1}
+    with pytest.raises(InvalidInputError) as caught:
+        check_tool_inputs([image, steps], {"image": jpeg, "steps": 60}, plain, png_only)
+    assert caught.value.english == (
+        "Input 'image' is a image/jpeg file; allowed: a PNG file. Input 'steps' (Steps) is 60; allowed: a number of at "
+        "most 50."
+    )
+    family = ModelFamily(
+        match=("m-.*",),
+        body_fields={"model": "model", "prompt": "prompt", "steps": "steps", "size": "size", "image": "image"},
+        sizes=("1024*1024",),
+        limits={"steps": NumberLimit(max=8)},
+    )
+    grouped = dataclasses.replace(plain, families={"f": family}, default_model="m-1")
+    assert check_tool_inputs([steps, size], {"steps": 4.0, "size": "1024x1024"}, grouped) == {
+        "steps": 4.0,
+        "size": "1024*1024",  # as the family writes it
+    }
+    with pytest.raises(InvalidInputError) as caught:  # refused by the declaration: said once, not again by the family
+        check_tool_inputs([steps, image], {"steps": 60, "image": jpeg}, grouped, png_only)
+    assert caught.value.english == (
+        "Input 'steps' (Steps) is 60; allowed: a number of at most 50. "
+        "Input 'image' is a image/jpeg file; allowed: a PNG file."
+    )
+    assert (
+        caught.value.chinese
+        == "参数 'steps'（步数）为 60；允许：不大于 50 的数字。参数 'image'是 image/jpeg 文件；允许：PNG 文件。"
+    )
+    with pytest.raises(InvalidInputError) as caught:  # a model no family covers, and a bad value: both named
+        check_tool_inputs([steps, image], {"model": " other ", "steps": 60, "image": jpeg}, grouped, png_only)
+    assert caught.value.english == (
+        "Input 'steps' (Steps) is 60; allowed: a number of at most 50. "
+        "Input 'image' is a image/jpeg file; allowed: a PNG file. "
+        "Input 'model' is \"other\": no model family in settings.yaml covers it, so this tool cannot call it. "
+        f"Models it can call include: {', '.join(list(grouped.models.known)[:12]) or 'm-1'}."
+    )
+    assert caught.value.chinese.startswith("参数 'steps'（步数）为 60；允许：不大于 50 的数字。参数 'image'是")
+    model = Parameter("model", "select", options=("m-1",))
+    with pytest.raises(InvalidInputError) as caught:  # the model refused by its own declaration: named once
+        check_tool_inputs([model], {"model": "other"}, grouped)
+    assert caught.value.english == "Input 'model' is \"other\"; allowed: one of m-1."
+
+
+def test_file_details_a_file_object_may_lack() -> None:
+    image = Parameter("image", "file")
+    bare = type("BareFile", (), {"url": "https://dify/files/1"})()  # no mime_type, no size
+    assert check_inputs([image], {"image": bare}) == {"image": bare}
+    big = _File("https://dify/files/1", "image/png", 1_050_001)
+    assert _refusal(image, big, FileLimits(max_bytes=1_050_000)) == (
+        "Input 'image' is 1.1 MB; allowed: at most 1.1 MB.",
+        "参数 'image'为 1.1 MB；允许：最多 1.1 MB。",
+    )
+    long = "y" * 41
+    assert _refusal(Parameter("pick", "select", options=("a",)), long)[0] == (
+        f"Input 'pick' is \"{long[:40]}…\"; allowed: one of a."
+    )
+
+
+def test_media_types_are_read_from_the_first_bytes() -> None:
+    from job_client.media import sniff_mime_type
+
+    assert sniff_mime_type(b"GIF87a" + b"\0" * 8) == "image/gif"
+    assert sniff_mime_type(b"GIF89a" + b"\0" * 8) == "image/gif"
+    assert sniff_mime_type(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
+    assert sniff_mime_type(b"RIFF\0\0\0\0WAVEfmt ") is None  # a RIFF file that is not WebP
+    assert sniff_mime_type(b"XXXX\0\0\0\0WEBPVP8 ") is None

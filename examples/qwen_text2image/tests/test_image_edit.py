@@ -24,6 +24,7 @@ from support import (
     INPUT_JPEG,
     PROMPT,
     StartFake,
+    closed_port_url,
     dify_file,
     quick,
     requires_tool,
@@ -259,3 +260,147 @@ def test_a_relative_file_url_names_files_url_before_any_request(start_edit: Any,
     with pytest.raises(PluginError, match="not absolute.*FILES_URL"):
         invoke(fake, image=dify_file("/files/tools/1b2c3d.png?timestamp=1&sign=abc", INPUT_JPEG, "cat.png"))
     assert fake.requests == []
+
+
+# ── job_client/inputs.py directly: its limits at their edges and its words, whole ────────────────────────────
+def limits(**fields: Any) -> Any:
+    from job_client.settings import ImageInputSettings
+
+    return dataclasses.replace(ImageInputSettings(), **fields)
+
+
+def test_an_image_exactly_at_the_limits_is_kept_byte_for_byte() -> None:
+    from job_client.inputs import checked_image
+
+    data = noise_image(64, 32)
+    assert checked_image(data, limits(max_bytes=len(data), max_side=64)) == (data, "image/png")
+    shrunk, mime_type = checked_image(data, limits(max_bytes=len(data) - 1, max_side=64))
+    assert mime_type == "image/jpeg" and len(shrunk) < len(data)
+    shrunk, _ = checked_image(data, limits(max_bytes=len(data), max_side=63))
+    assert image_size(shrunk) == (63, 32)  # Pillow rounds the other side
+
+
+@pytest.mark.parametrize(("mode", "kept"), [("LA", "image/png"), ("P", "image/png"), ("L", "image/jpeg")])
+def test_shrinking_keeps_transparency_where_the_mode_may_have_it(mode: str, kept: str) -> None:
+    from PIL import Image
+
+    from job_client.inputs import checked_image
+
+    buffer = io.BytesIO()
+    Image.new(mode, (80, 40)).save(buffer, format="PNG")
+    data, mime_type = checked_image(buffer.getvalue(), limits(max_side=40))
+    assert (mime_type, image_size(data)) == (kept, (40, 20))
+    assert sniff_mime_type(data) == kept
+
+
+def test_an_image_that_cannot_be_shrunk_below_the_limit_is_refused_whole() -> None:
+    from job_client.inputs import checked_image
+
+    data = noise_image(200, 200)
+    with pytest.raises(PluginError) as caught:
+        checked_image(data, limits(max_bytes=100, max_side=200))
+    size = f"{len(data) / 1e6:.1f}"
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The input image is {size} MB, above the 0.0 MB limit, and could not be shrunk below it.",
+        f"输入图片为 {size} MB，超过 0.0 MB 上限，且无法压缩到上限以下。",
+    )
+
+
+def test_input_refusals_are_worded_whole() -> None:
+    from job_client.inputs import checked_image
+
+    with pytest.raises(PluginError) as caught:
+        checked_image(b"plain text", limits())
+    assert (caught.value.english, caught.value.chinese) == (
+        "The input file is not a PNG, JPEG, WebP or GIF image.",
+        "输入文件不是 PNG、JPEG、WebP 或 GIF 图片。",
+    )
+    with pytest.raises(PluginError) as caught:
+        checked_image(b"RIFF\0\0\0\0WEBPVP8 broken", limits())
+    assert (caught.value.english, caught.value.chinese) == (
+        "The input WEBP file could not be read as an image (OSError); upload it again or use another file.",
+        "输入的 WEBP 文件无法作为图片读取（OSError）；请重新上传或换一个文件。",
+    )
+
+
+def test_fetching_an_input_uses_its_timeout_and_names_what_failed(
+    start_fake: StartFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    from job_client import inputs
+
+    fake = start_fake()
+    calls: list[dict[str, Any]] = []
+    real_get = requests.get
+
+    def recording_get(url: str, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real_get(url, **kwargs)
+
+    monkeypatch.setattr(inputs.requests, "get", recording_get)
+    data = noise_image(8, 8)
+    assert inputs.fetch_input(fake.add_file("ok.png", data), 30.0) == data
+    assert inputs.fetch_input(fake.add_file("short.png", data), 2.0) == data
+    assert calls == [{"stream": True, "timeout": (10.0, 30.0)}, {"stream": True, "timeout": (2.0, 2.0)}]
+    for status in (400, 404):
+        with pytest.raises(PluginError) as caught:
+            inputs.fetch_input(fake.add_file(f"gone-{status}.png", data, status=status), 5.0)
+        assert (caught.value.english, caught.value.chinese) == (
+            f"Could not read the input image from Dify: HTTP {status}. Check FILES_URL / INTERNAL_FILES_URL in "
+            "Dify's .env.",
+            f"无法从 Dify 读取输入图片：HTTP {status}。请检查 Dify .env 中的 FILES_URL / INTERNAL_FILES_URL。",
+        )
+    with pytest.raises(PluginError) as caught:
+        inputs.fetch_input(closed_port_url() + "/files/1", 5.0)
+    assert (caught.value.english, caught.value.chinese) == (
+        "Could not read the input image from Dify (ConnectionError). Check FILES_URL / INTERNAL_FILES_URL in "
+        "Dify's .env.",
+        "无法从 Dify 读取输入图片（ConnectionError）。请检查 Dify .env 中的 FILES_URL / INTERNAL_FILES_URL。",
+    )
+
+
+def test_a_relative_or_unusual_input_url(start_fake: StartFake) -> None:
+    from job_client.inputs import image_for_provider
+
+    relative = "/files/" + "a" * 70
+    with pytest.raises(PluginError) as caught:
+        image_for_provider(relative, limits(), 5.0)
+    shown = relative[:60]
+    assert (caught.value.english, caught.value.chinese) == (
+        f"The input image's URL is not absolute ({shown}): set FILES_URL (and INTERNAL_FILES_URL) in Dify's .env "
+        "so that plugins can read uploaded files.",
+        f"输入图片的 URL 不是完整地址（{shown}）：请在 Dify 的 .env 中设置 FILES_URL（以及 INTERNAL_FILES_URL），"
+        "以便插件读取上传的文件。",
+    )
+    assert image_for_provider("HTTPS://dify.example/files/1", limits(transport="url"), 5.0) == (
+        "HTTPS://dify.example/files/1"
+    )
+    fake = start_fake()
+    data = noise_image(8, 8)
+    url = fake.add_file("in.png", data).replace("http://", "HTTP://")
+    assert image_for_provider(url, limits(), 5.0) == "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+def test_an_input_larger_than_the_fetch_cap_is_refused(start_fake: StartFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    from job_client import inputs
+
+    monkeypatch.setattr(inputs, "MAX_FETCH_BYTES", 1_000_000)  # the cap, made small enough to serve here
+    fake = start_fake()
+    exact = b"\x89PNG\r\n\x1a\n" + b"\0" * 999_992  # 1,000,000 bytes, in 64 KB chunks
+    assert inputs.fetch_input(fake.add_file("exact.png", exact), 5.0) == exact
+    with pytest.raises(PluginError) as caught:
+        inputs.fetch_input(fake.add_file("over.png", exact + b"\0" * 100_000), 5.0)
+    assert (caught.value.english, caught.value.chinese) == ("The input image is larger than 1 MB.", "输入图片超过 1 MB。")
+
+
+def test_shrinking_a_transparent_image_keeps_its_alpha() -> None:
+    from PIL import Image
+
+    from job_client.inputs import checked_image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (80, 40), (255, 0, 0, 128)).save(buffer, format="PNG")
+    data, mime_type = checked_image(buffer.getvalue(), limits(max_side=40))
+    with Image.open(io.BytesIO(data)) as image:
+        assert (mime_type, image.mode, image.getpixel((0, 0))) == ("image/png", "RGBA", (255, 0, 0, 128))

@@ -10,6 +10,7 @@ rendering whose preset has no listing endpoint skips the live cases with the rea
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import subprocess
 import sys
@@ -273,3 +274,173 @@ def test_a_bad_pattern_in_settings_falls_back_instead_of_breaking_the_form(job: 
     menu = lister(job, fake, ListingCache(), settings).menu()
     assert menu.source == "curated" and menu.problem.startswith("bad pattern in settings.yaml models")
     assert [choice.id for choice in menu.choices] == list(job.settings.models.known)
+
+
+# ── the listing's rules and words, on a listing set up here (every rendering, with or without its own) ──────
+def listed(**models: Any) -> Settings:
+    """This rendering's settings with a listing at /models whose curated list is a, b (no families)."""
+    from test_api_vocabulary import async_variant
+
+    base = async_variant()
+    listing = dataclasses.replace(
+        base.models, path="/models", ids_field="data[*].id", match=(), exclude=(), known={"a": "A", "b": "B"}
+    )
+    return dataclasses.replace(base, validate_path="/models", models=dataclasses.replace(listing, **models))
+
+
+def test_the_listing_is_asked_with_the_key_and_read_at_its_ids_field(start_fake: StartFake) -> None:
+    settings = listed()
+    fake = start_fake(Scenario(models=["b", "z", "a"]), settings=settings)
+    cache = ListingCache(VirtualClock())
+    session = TimeoutRecordingSession()
+    menu = ModelLister.from_credentials(
+        {"api_key": f" {fake.api_key} ", "base_url": f"{fake.base_url}/"}, settings, cache=cache, session=session
+    ).menu()
+    # the curated ids first, in the curated order, labelled; then the others as listed (no match: known only)
+    assert (menu.source, [(choice.id, choice.label) for choice in menu.choices]) == ("live", [("a", "A"), ("b", "B")])
+    (request,) = fake.requests_of("validate")
+    assert request.path == f"{fake.base_url}/models"[len(fake.origin) :]
+    scheme = f"{settings.auth_scheme} " if settings.auth_scheme else ""
+    assert request.headers[settings.auth_header] == f"{scheme}{fake.api_key}"
+    assert session.timeouts == [(3.0, settings.models.timeout)]
+    patterns = listed(match=("[a-z]",), exclude=("b",))
+    menu = ModelLister(patterns, fake.api_key, fake.base_url, cache=ListingCache(VirtualClock())).menu()
+    assert [(choice.id, choice.label) for choice in menu.choices] == [("a", "A"), ("z", "z")]
+
+
+def test_the_listing_cache_key_is_the_url_path_and_key(start_fake: StartFake) -> None:
+    settings = listed()
+    fake = start_fake(Scenario(models=["a"]), settings=settings)
+    cache = ListingCache(VirtualClock())
+    assert ModelLister(settings, fake.api_key, fake.base_url, cache=cache).live_ids() == ("a",)
+    assert ModelLister(settings, fake.api_key, fake.base_url, cache=cache).cached_ids() == ("a",)
+    other_path = dataclasses.replace(settings, models=dataclasses.replace(settings.models, path="/models?all=1"))
+    assert ModelLister(other_path, fake.api_key, fake.base_url, cache=cache).cached_ids() is None
+    assert ModelLister(settings, fake.api_key, f"{fake.base_url}/v2", cache=cache).cached_ids() is None
+    assert ModelLister(settings, "", fake.base_url, cache=cache).cached_ids() is None
+    no_listing = dataclasses.replace(settings, models=dataclasses.replace(settings.models, path=""))
+    assert ModelLister(no_listing, fake.api_key, fake.base_url, cache=cache).cached_ids() is None
+
+
+def test_a_cache_entry_ends_exactly_at_cache_seconds() -> None:
+    clock = VirtualClock()
+    cache = ListingCache(clock)
+    cache.put("credential", ("a",), 300.0)
+    clock.now += 299.5
+    assert cache.get("credential") == ("a",)
+    cache.put("another", ("b",), 0.5)  # ends at the same instant as the first: both are dropped then
+    clock.now += 0.5
+    assert cache.get("credential") is None
+    cache.put("third", ("c",), 1.0)
+    assert sorted(cache._entries) == ["third"]
+
+
+def test_listing_failures_are_worded_whole(start_fake: StartFake) -> None:
+    settings = listed()
+    label = settings.provider_label
+    for reply, expected in [
+        (Reply(400), (f"{label}'s model list answered HTTP 400.", f"{label} 模型列表返回 HTTP 400。")),
+        (
+            Reply(200, {"data": [{"name": "a"}, {"id": 7}]}),
+            (f"{label}'s model list has no ids at 'data[*].id'.", f"{label} 模型列表的 'data[*].id' 中没有模型 ID。"),
+        ),
+        (
+            Reply(200, "not json"),
+            (f"{label}'s model list has no ids at 'data[*].id'.", f"{label} 模型列表的 'data[*].id' 中没有模型 ID。"),
+        ),
+    ]:
+        fake = start_fake(Scenario(models_replies=[reply]), settings=settings)
+        with pytest.raises(PluginError) as caught:
+            ModelLister(settings, fake.api_key, fake.base_url, cache=ListingCache(VirtualClock())).live_ids()
+        assert (caught.value.english, caught.value.chinese) == expected
+    url = closed_port_url()
+    with pytest.raises(PluginError) as caught:
+        ModelLister(settings, "key", url, cache=ListingCache(VirtualClock())).live_ids()
+    assert (caught.value.english, caught.value.chinese) == (
+        f"{label}'s model list: ConnectionError.",
+        f"{label} 模型列表：ConnectionError。",
+    )
+    no_listing = dataclasses.replace(settings, models=dataclasses.replace(settings.models, path=""))
+    with pytest.raises(PluginError) as caught:
+        ModelLister(no_listing, "key", url).live_ids()
+    assert (caught.value.english, caught.value.chinese) == (
+        "This provider has no model listing.",
+        "该服务商没有模型列表接口。",
+    )
+    with pytest.raises(PluginError) as caught:
+        ModelLister(settings, " ", url).live_ids()
+    assert (caught.value.english, caught.value.chinese) == ("No API key is set.", "未设置 API Key。")
+
+
+def test_the_menu_says_why_it_is_the_curated_list(start_fake: StartFake, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="job_client.models")
+    curated = [("a", "A"), ("b", "B")]
+    no_listing = listed(path="")
+    menu = ModelLister(no_listing, "key", "http://127.0.0.1:9").menu()
+    assert (menu.source, menu.problem, [(c.id, c.label) for c in menu.choices]) == (
+        "curated",
+        "no listing endpoint",
+        curated,
+    )
+    settings = listed()
+    fake = start_fake(Scenario(models=["x"]), settings=settings)
+    menu = ModelLister(settings, fake.api_key, fake.base_url, cache=ListingCache(VirtualClock())).menu()
+    assert (menu.source, menu.problem, [(c.id, c.label) for c in menu.choices]) == (
+        "curated",
+        "the listing has no model for this tool",
+        curated,
+    )
+    refused = start_fake(Scenario(models_replies=[Reply(500)]), settings=settings)
+    menu = ModelLister(settings, refused.api_key, refused.base_url, cache=ListingCache(VirtualClock())).menu()
+    problem = f"{settings.provider_label}'s model list answered HTTP 500."
+    assert (menu.source, menu.problem, [(c.id, c.label) for c in menu.choices]) == ("curated", problem, curated)
+    bad = listed(match=("(",))
+    menu = ModelLister(bad, fake.api_key, fake.base_url, cache=ListingCache(VirtualClock())).menu()
+    assert menu.problem.startswith("bad pattern in settings.yaml models: missing )")
+    assert [record.getMessage() for record in caplog.records] == [
+        f"model list unavailable, showing the curated list: {problem}",
+        "settings.yaml models.match or exclude: missing ), unterminated subpattern at position 0",
+    ]
+    unnamed = listed(path="", known={})
+    assert [(c.id, c.label) for c in ModelLister(unnamed, "key").curated()] == [
+        (unnamed.default_model, unnamed.default_model)
+    ]
+
+
+def test_an_unavailable_model_names_at_most_twelve_usable_ones() -> None:
+    settings = listed(match=("m[0-9]+",))
+    lister = ModelLister(settings, "key", "http://127.0.0.1:9")
+    label = settings.provider_label
+    assert lister.unavailable("m1", ("m1",)) is None
+    twelve = tuple(f"m{number}" for number in range(12))
+    error = lister.unavailable("gone", twelve)
+    assert error is not None and (error.english, error.chinese) == (
+        f"{label} does not offer the model 'gone' (unknown or retired). Pick another model in the tool's settings. "
+        f"Models available now: {', '.join(twelve)}.",
+        f"{label} 不提供模型“gone”（未知或已下线），请在工具设置中改选其他模型。当前可用的模型：{', '.join(twelve)}。",
+    )
+    error = lister.unavailable("gone", (*twelve, "m12"))
+    assert error is not None and error.english.endswith(f"Models available now: {', '.join(twelve)}, ….")
+    for ids in [("x",), ()]:
+        error = lister.unavailable("gone", ids)
+        assert error is not None and (error.english, error.chinese) == (
+            f"{label} does not offer the model 'gone' (unknown or retired). Pick another model in the tool's settings.",
+            f"{label} 不提供模型“gone”（未知或已下线），请在工具设置中改选其他模型。",
+        )
+    broken = ModelLister(listed(match=("(",)), "key", "http://127.0.0.1:9")
+    error = broken.unavailable("gone", ("m1",))
+    assert error is not None and "Models available now" not in error.english
+
+
+def test_a_lister_without_a_key_never_asks_and_a_trailing_slash_is_dropped(start_fake: StartFake) -> None:
+    settings = dataclasses.replace(listed(), base_url="https://api.example.test/api")  # the fake serves under /api
+    fake = start_fake(Scenario(models=["a"]), settings=settings)
+    for key in ("", None):
+        with pytest.raises(PluginError) as caught:
+            ModelLister(settings, key, fake.base_url).live_ids()  # type: ignore[arg-type]
+        assert caught.value.english == "No API key is set."
+    assert fake.requests == []
+    lister = ModelLister(settings, fake.api_key, f"{fake.base_url}/", cache=ListingCache(VirtualClock()))
+    assert lister.live_ids() == ("a",)
+    (request,) = fake.requests
+    assert request.path == "/api/models"

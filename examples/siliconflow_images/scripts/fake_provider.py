@@ -142,7 +142,7 @@ class Reply:
     """
 
     status: int
-    body: str | dict[str, Any] | None = None
+    body: str | bytes | dict[str, Any] | None = None  # bytes: sent as they are (application/octet-stream)
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -455,6 +455,8 @@ class FakeProvider:
             status, headers, body = self._json(reply.status, document_at(self.settings.error_fields[0], message))
         elif isinstance(reply.body, dict):
             status, headers, body = self._json(reply.status, reply.body)
+        elif isinstance(reply.body, bytes):
+            status, headers, body = reply.status, {"Content-Type": "application/octet-stream"}, reply.body
         else:
             status, headers, body = reply.status, {"Content-Type": "text/plain; charset=utf-8"}, reply.body.encode()
         return status, {**headers, **reply.headers}, body

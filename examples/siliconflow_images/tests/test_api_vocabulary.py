@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
+import hmac
 import io
 import json
 from typing import Any
@@ -24,7 +26,7 @@ from fake_provider import ITEM_FAILURE_CODE, STATUS_URL_PATH, FakeProvider, Repl
 from support import INPUT_JPEG, PROMPT, SETTINGS, VirtualClock, quick
 
 from job_client import JobClient, JobResult
-from job_client.auth import AuthSettings
+from job_client.auth import AuthSettings, hs256_claims
 from job_client.body_errors import ErrorCodeSettings
 from job_client.errors import InvalidApiKeyError, NoResultsError, PluginError, ProviderHttpError, TaskFailedError
 from job_client.inputs import data_uri
@@ -465,6 +467,35 @@ FIXED_CLOCK_TOKEN = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBa0ZpeGVkQ2xvY2swMSIsImV4cCI6MTc2NzIyNzQwMCwibmJmIjoxNzY3MjI1NTk1fQ"
     ".fY_-_M-aClnXK2NnQszx7hPC11SpY8-Jp54HB9L3uX8"
 )
+
+
+def signed(claims: Any, secret: str, alg: str = "HS256") -> str:
+    """A compact JWS of any claims, signed here with the standard library (not the plugin's own signer)."""
+
+    def segment(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    head = segment(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = segment(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{segment(signature)}"
+
+
+def test_the_fakes_token_check_takes_a_token_only_inside_its_window_and_under_its_secret() -> None:
+    """hs256_claims is how the fake provider (and so every signed-token test) tells a good token from a bad one."""
+    claims = {"iss": "ak", "exp": 1060, "nbf": 995}
+    token = signed(claims, "sk")
+    assert hs256_claims(token, "sk", 995) == claims  # from nbf on
+    assert hs256_claims(token, "sk", 1059.9) == claims
+    assert hs256_claims(token, "sk", 994.9) is None  # not yet valid
+    assert hs256_claims(token, "sk", 1060) is None  # expired at exp
+    assert hs256_claims(token, "other secret", 1000) is None
+    assert hs256_claims(signed(claims, "sk", alg="HS384"), "sk", 1000) is None
+    assert hs256_claims(signed({"iss": "ak", "exp": 1060}, "sk"), "sk", 0.5) == {"iss": "ak", "exp": 1060}
+    assert hs256_claims(signed({"iss": "ak", "nbf": 0}, "sk"), "sk", 0.5) is None  # no exp: never valid
+    assert hs256_claims(signed(["ak"], "sk"), "sk", 0.5) is None  # claims that are no mapping
+    assert hs256_claims("not.a.token", "sk", 0.5) is None
+    assert hs256_claims(token + "x", "sk", 1000) is None
 
 
 def signed_variant() -> Settings:
