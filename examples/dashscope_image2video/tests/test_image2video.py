@@ -4,8 +4,9 @@ Strategy: the fake provider (built from the ``tools.image2video`` settings) also
 (``fake.add_file``), and the tool is invoked as the SDK does with a file parameter dict as the daemon sends it.
 Each test checks what crossed the wire: the submit body's image field (the served bytes as a data URI or bare
 base64, or the file URL unchanged, as ``image_input.transport`` says), the MP4 blob returned, and no request to the
-provider when the input is refused. Image shrinking and the refusals' details are shared with image_edit (test_image_edit.py); the
-client's fault matrix for these settings is in test_job_client.py. Skipped without the image2video tool.
+provider when the input is refused. Image shrinking and the refusals' details are shared with image_edit
+(test_image_edit.py); the client's fault matrix for these settings is in test_job_client.py. Skipped without the
+image2video tool.
 """
 
 from __future__ import annotations

@@ -391,7 +391,10 @@ def test_an_input_larger_than_the_fetch_cap_is_refused(start_fake: StartFake, mo
     assert inputs.fetch_input(fake.add_file("exact.png", exact), 5.0) == exact
     with pytest.raises(PluginError) as caught:
         inputs.fetch_input(fake.add_file("over.png", exact + b"\0" * 100_000), 5.0)
-    assert (caught.value.english, caught.value.chinese) == ("The input image is larger than 1 MB.", "输入图片超过 1 MB。")
+    assert (caught.value.english, caught.value.chinese) == (
+        "The input image is larger than 1 MB.",
+        "输入图片超过 1 MB。",
+    )
 
 
 def test_shrinking_a_transparent_image_keeps_its_alpha() -> None:
