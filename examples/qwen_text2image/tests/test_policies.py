@@ -526,6 +526,37 @@ def test_the_schema_names_the_first_broken_rule(data: Any, expected: tuple[str, 
     assert first_problem(data) == expected
 
 
+def test_the_schema_rules_any_of_length_ordered_and_kinds() -> None:
+    from job_client.kinds import job_tools
+    from job_client.schema import _walk, first_problem
+
+    either = {"any_of": [{"type": "str", "pattern": "^[a-z]+$"}, {"type": "list", "length": 2}]}
+    assert _walk("ok", either, "p", {}) == ("", "")
+    assert _walk(["a", "b"], either, "p", {}) == ("", "")
+    assert _walk("Not ok", either, "p", {}) == ("p: does not match ^[a-z]+$", "p：不符合 ^[a-z]+$")
+    assert _walk(["a"], either, "p", {}) == ("p: needs 2 items", "p：应有 2 项")
+    assert _walk(5, either, "p", {}) == ("p: expected text or a list", "p：应为文本或列表")
+    said = {**either, "says": "{path} is {value}"}
+    assert _walk(5, said, "p", {}) == ("p is 5", "设置不符合规则：p is 5")
+    pair_said = {"type": "list", "length": 2, "says": "{path} holds {value}"}
+    assert _walk(["a"], pair_said, "p", {}) == ("p holds ['a']", "设置不符合规则：p holds ['a']")
+    order = {"type": "map", "ordered": ["low", "high"]}
+    assert _walk({"low": 3, "high": 2}, order, "r", {}) == ("r: low above high", "r：low 大于 high")
+    assert _walk({"low": 2, "high": 2}, order, "r", {}) == ("", "")
+    order_said = {**order, "says": "{path}: {value}"}
+    assert _walk({"low": 3, "high": 2}, order_said, "r", {})[0] == "r: {'low': 3, 'high': 2}"
+    # A preset's tools are the tool kinds (job_client/kinds.yml), each ruled as a preset tool.
+    kinds = list(job_tools())
+    assert first_problem({"tools": {kind: {"offered": []} for kind in kinds}}, "preset") == ("", "")
+    assert first_problem({"tools": {"text2imagex": {}}}, "preset") == (
+        "tools.text2imagex: unknown key",
+        "tools.text2imagex：未知的键",
+    )
+    assert first_problem({"tools": {kinds[0]: {"offered": "size"}}}, "preset")[0] == (
+        f"tools.{kinds[0]}.offered: expected a list"
+    )
+
+
 def test_the_schema_vocabulary_of_patterns_says_and_nested_paths() -> None:
     from job_client.schema import _walk, first_problem
 
