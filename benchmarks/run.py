@@ -458,30 +458,40 @@ def bench_commands(runs: int, log: Callable[[str], None], suite: bool = True) ->
     with tempfile.TemporaryDirectory(prefix="plugin-benchmarks-") as temporary:
         work = Path(temporary)
         log(f"render: copier copy --defaults, {runs} run(s)")
-        render = CommandRow("Render: `copier copy --defaults` (CLI)", target=RENDER_TARGET, key="render")
-        _time_command(
-            render,
-            lambda i: [copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(ROOT), str(work / f"r{i}")],
-            work,
-            lambda i: (work / f"r{i}" / "manifest.yaml").is_file(),
-            runs,
+
+        def time_copy(row: CommandRow, template: Path, prefix: str, marker: str) -> None:
+            """``copier copy --defaults`` of ``template`` into work/<prefix><run>, done when ``marker`` is there."""
+            _time_command(
+                row,
+                lambda i: [
+                    copier,
+                    "copy",
+                    "--defaults",
+                    "--quiet",
+                    "--vcs-ref",
+                    "HEAD",
+                    str(template),
+                    str(work / f"{prefix}{i}"),
+                ],
+                work,
+                lambda i: (work / f"{prefix}{i}" / marker).is_file(),
+                runs,
+            )
+            rows.append(row)
+
+        time_copy(
+            CommandRow("Render: `copier copy --defaults` (CLI)", target=RENDER_TARGET, key="render"),
+            ROOT,
+            "r",
+            "manifest.yaml",
         )
-        rows.append(render)
         startup = CommandRow("of which: copier CLI start-up (`copier --version`)")
         _time_command(startup, lambda i: [copier, "--version"], work, lambda i: True, runs)
         rows.append(startup)
-        minimal = write_minimal_template(work / "minimal")
         floor = CommandRow(
             "reference: the same command on a one-question, one-file template (benchmarks/floor.py)", key="floor"
         )
-        _time_command(
-            floor,
-            lambda i: [copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(minimal), str(work / f"m{i}")],
-            work,
-            lambda i: (work / f"m{i}" / "README.md").is_file(),
-            runs,
-        )
-        rows.append(floor)
+        time_copy(floor, write_minimal_template(work / "minimal"), "m", "README.md")
         tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True)
         shaped = write_same_shape_template(work / "shaped", work / "r0", len(tracked.stdout.splitlines()))
         same_shape = CommandRow(
@@ -489,14 +499,7 @@ def bench_commands(runs: int, log: Callable[[str], None], suite: bool = True) ->
             "as many tracked files; benchmarks/floor.py)",
             key="same_shape",
         )
-        _time_command(
-            same_shape,
-            lambda i: [copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(shaped), str(work / f"s{i}")],
-            work,
-            lambda i: (work / f"s{i}" / "manifest.yaml").is_file(),
-            runs,
-        )
-        rows.append(same_shape)
+        time_copy(same_shape, shaped, "s", "manifest.yaml")
         log(f"package: scripts/package.py, {runs} run(s)")
         package = CommandRow("Package the Qwen example: `python scripts/package.py -o <tmp>`")
         _time_command(
